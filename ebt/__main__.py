@@ -1,0 +1,5 @@
+"""`python -m ebt`: the same as the `ebt` command."""
+
+from ebt.cli import main
+
+main()

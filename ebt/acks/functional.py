@@ -1,0 +1,215 @@
+"""Acknowledgments: a 997 for every inbound functional group, a TA1 for a broken interchange.
+
+The 997 says what arrived and whether it was syntactically valid (AK1..AK9), built from the
+findings with their X12 error codes; it is written through the same 997 mapping that reads
+inbound 997s. A 997 is never answered with a 997.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import BinaryIO
+
+from ebt.check import FileChecker, GroupStart, InterchangeStart, SetResult
+from ebt.findings import Finding
+from ebt.guides.loader import GuideBook, default_guidebook
+from ebt.mapping.mapper import guidebook_mapping, to_segments
+from ebt.mapping.records import ElementError, FunctionalAck, Kind, SegmentError, SetAck
+from ebt.syntax.envelope import GroupEnd, Interchange, InterchangeEnd
+from ebt.syntax.writer import envelope_segments, write_segments
+
+ACK_GROUP = "FA"
+BAD_VALUE_LIMIT = 99
+
+
+def _clean(value: str, interchange: Interchange) -> str:
+    """A copy of a bad value that cannot break the 997's own syntax."""
+    seps = interchange.separators
+    for char in (seps.element, seps.component, seps.segment, "\r", "\n"):
+        value = value.replace(char, " ")
+    return value[:BAD_VALUE_LIMIT]
+
+
+def set_ack(result: SetResult, book: GuideBook) -> SetAck:
+    """AK2..AK5 for one transaction set."""
+    tx = result.transaction
+    coded = [f for f in result.findings if f.kind.ak3 or f.kind.ak5]
+    errors = sorted({f.kind.ak5 for f in result.findings if f.is_error and f.kind.ak5}, key=int)
+    segments = _segment_errors(coded, tx.group.interchange, book)
+    if result.has_errors:
+        status = "R"
+        if not errors:
+            errors = ["5"]
+    else:
+        status = "E" if segments else "A"
+    return SetAck(tx.set_id, tx.control, status, tuple(errors[:5]), tuple(segments))
+
+
+def _segment_errors(
+    found: list[Finding], interchange: Interchange, book: GuideBook
+) -> list[SegmentError]:
+    by_segment: dict[tuple[str, int], list[Finding]] = {}
+    for item in found:
+        where = item.location
+        if item.kind.ak3 and where.segment and where.position:
+            by_segment.setdefault((where.segment, where.position), []).append(item)
+    out = []
+    for (tag, position), items in sorted(by_segment.items(), key=lambda kv: kv[0][1]):
+        element_errors = tuple(
+            ElementError(
+                str(f.element_position or 1),
+                f.kind.ak4 or "1",
+                _reference(book, tag, f.element_position),
+                _clean(f.value, interchange) if f.value else None,
+            )
+            for f in items
+            if f.kind.ak4 and f.element_position
+        )[:99]
+        segment_level = [f.kind.ak3 for f in items if not f.kind.ak4]
+        code = segment_level[0] if segment_level else "8"
+        loop = items[0].location.loop
+        out.append(SegmentError(tag, position, loop, code, element_errors))
+    return out
+
+
+def _reference(book: GuideBook, tag: str, position: int | None) -> str | None:
+    items = book.dictionary.segments.get(tag)
+    if not items or not position or position > len(items):
+        return None
+    item = items[position - 1]
+    return item if item.isdigit() else None
+
+
+@dataclass(slots=True)
+class GroupAcker:
+    """Collects one inbound group's set acknowledgments into its 997 record."""
+
+    functional_id: str
+    control: str
+    sets: list[SetAck] = field(default_factory=list)
+
+    def finish(self, end: GroupEnd) -> FunctionalAck:
+        errors = sorted({f.kind.ak9 for f in end.findings if f.is_error and f.kind.ak9}, key=int)
+        accepted = sum(1 for s in self.sets if s.status in ("A", "E"))
+        received = len(self.sets)
+        if errors or (accepted == 0 and received):
+            status = "R"
+        elif accepted < received:
+            status = "P"
+        elif any(s.status == "E" for s in self.sets):
+            status = "E"
+        else:
+            status = "A"
+        included = _count_claimed(end)
+        return FunctionalAck(
+            Kind.FUNCTIONAL_ACK,
+            self.functional_id,
+            self.control,
+            status,
+            included,
+            received,
+            accepted,
+            tuple(errors[:5]),
+            tuple(self.sets),
+        )
+
+
+def _count_claimed(end: GroupEnd) -> int:
+    for item in end.findings:
+        if item.code == "GE-COUNT" and item.value and item.value.isdigit():
+            return int(item.value)
+    return end.sets
+
+
+@dataclass(slots=True)
+class InterchangeAck:
+    """What one inbound interchange gets back: a TA1 (when its envelope is broken) and a
+    997 per functional group."""
+
+    interchange: Interchange
+    ta1: tuple[str, str] | None  # (TA104 acknowledgment code, TA105 note code)
+    acks: list[FunctionalAck]
+    group_ids: tuple[str, str] | None  # the first inbound group's (GS02, GS03)
+
+
+def acknowledge(
+    source: BinaryIO, *, name: str = "", book: GuideBook | None = None
+) -> Iterator[InterchangeAck]:
+    """Check a file and yield, per interchange, the acknowledgments it is owed."""
+    book = book or default_guidebook()
+    checker = FileChecker(source, name=name, book=book, records=False)
+    envelope: list[Finding] = []
+    acks: list[FunctionalAck] = []
+    group: GroupAcker | None = None
+    group_findings: list[Finding] = []
+    group_ids: tuple[str, str] | None = None
+    for event in checker.events():
+        if isinstance(event, InterchangeStart):
+            envelope, acks, group_ids = list(event.findings), [], None
+        elif isinstance(event, GroupStart):
+            group_findings = list(event.findings)
+            group_ids = group_ids or (event.group.sender, event.group.receiver)
+            skip = event.group.functional_id == ACK_GROUP
+            group = None if skip else GroupAcker(event.group.functional_id, event.group.control)
+        elif isinstance(event, SetResult):
+            if group is not None:
+                group.sets.append(set_ack(event, book))
+        elif isinstance(event, GroupEnd):
+            if group is not None:
+                event.findings = group_findings + event.findings
+                acks.append(group.finish(event))
+            group = None
+        elif isinstance(event, InterchangeEnd):
+            envelope.extend(event.findings)
+            yield InterchangeAck(event.interchange, _ta1(envelope), acks, group_ids)
+
+
+def _ta1(found: Iterable[Finding]) -> tuple[str, str] | None:
+    coded = [f for f in found if f.kind.ta1]
+    if not coded:
+        return None
+    worst = "R" if any(f.is_error and f.code != "ISA-WIDTH" for f in coded) else "E"
+    return worst, coded[0].kind.ta1 or "024"
+
+
+def ack_segments(
+    ack: InterchangeAck, *, control: int, when: datetime, book: GuideBook | None = None
+) -> list[list[str]]:
+    """The outbound interchange, as segments, answering `ack.interchange`."""
+    inbound = ack.interchange
+    mapping = guidebook_mapping(book, "997", when.date())
+    bodies = [to_segments(record, mapping) for record in ack.acks]
+    extra = []
+    if ack.ta1 is not None:
+        extra.append(
+            [
+                "TA1",
+                inbound.control,
+                inbound.element(9),
+                inbound.element(10),
+                ack.ta1[0],
+                ack.ta1[1],
+            ]
+        )
+    return envelope_segments(
+        bodies,
+        set_id="997",
+        functional_id=ACK_GROUP,
+        sender=inbound.receiver,
+        receiver=inbound.sender,
+        control=control,
+        when=when,
+        separators=inbound.separators,
+        production=inbound.production,
+        before_groups=extra,
+        group_ids=(ack.group_ids[1], ack.group_ids[0]) if ack.group_ids else None,
+    )
+
+
+def ack_text(
+    ack: InterchangeAck, *, control: int, when: datetime, book: GuideBook | None = None
+) -> str:
+    segments = ack_segments(ack, control=control, when=when, book=book)
+    return "".join(write_segments(segments, ack.interchange.separators))

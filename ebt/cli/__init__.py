@@ -1,0 +1,30 @@
+"""The `ebt` command line: a thin layer of click commands over the library."""
+
+from __future__ import annotations
+
+import click
+
+from ebt import __version__
+from ebt.cli.ack import ack
+from ebt.cli.clock import today_option
+from ebt.cli.show import show
+from ebt.cli.validate import validate
+
+
+@click.group(
+    epilog="""\b
+Examples:
+  ebt validate fixtures/x12/good/*.x12
+  ebt show inbound/enroll.x12 --format json
+  ebt --today 2026-11-20 ack inbound/enroll.x12 -o outbound/enroll.997
+""",
+)
+@today_option
+@click.version_option(__version__, prog_name="ebt")
+def main() -> None:
+    """Process Maine-style retail electricity EBT/EDI transactions (X12 814, 997, 824)."""
+
+
+main.add_command(validate)
+main.add_command(show)
+main.add_command(ack)

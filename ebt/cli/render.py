@@ -1,0 +1,98 @@
+"""How findings and records look on a terminal and in JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+import click
+
+from ebt.check import FileReport
+from ebt.findings import Finding, Severity
+
+COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow"}
+
+
+def finding_json(item: Finding) -> dict[str, Any]:
+    where = item.location
+    return {
+        "code": item.code,
+        "severity": item.severity.value,
+        "message": item.message,
+        "fix": item.fix,
+        "segment": where.segment,
+        "position": where.position,
+        "line": where.line,
+        "element": where.element,
+        "control_numbers": where.control_numbers(),
+        "text": item.text,
+    }
+
+
+def report_json(report: FileReport) -> dict[str, Any]:
+    return {
+        "path": report.path,
+        "syntax": report.syntax,
+        "interchanges": report.interchanges,
+        "transactions": report.transactions,
+        "errors": report.errors,
+        "warnings": report.warnings,
+        "findings": [finding_json(f) for f in report.findings],
+        "findings_omitted": report.omitted,
+    }
+
+
+def _where(item: Finding) -> str:
+    loc = item.location
+    parts = []
+    if loc.line is not None:
+        parts.append(f"segment {loc.line}")
+    if loc.segment:
+        parts.append(loc.segment + (f" {loc.element}" if loc.element else ""))
+    numbers = loc.control_numbers()
+    labels = {"interchange": "ISA", "group": "GS", "transaction": "ST"}
+    if numbers:
+        parts.append(" / ".join(f"{labels[k]} {v}" for k, v in numbers.items()))
+    return ", ".join(parts)
+
+
+def report_text(report: FileReport) -> str:
+    if report.errors:
+        verdict = click.style(f"{report.errors} error(s)", fg="red", bold=True)
+    else:
+        verdict = click.style("valid", fg="green", bold=True)
+    warn = f", {report.warnings} warning(s)" if report.warnings else ""
+    lines = [
+        f"{click.style(report.path, bold=True)}: {verdict}{warn} "
+        f"({report.interchanges} interchange(s), {report.transactions} transaction(s))"
+    ]
+    width = max((len(f.code) for f in report.findings), default=0)
+    for item in report.findings:
+        colour = COLOURS[item.severity]
+        label = click.style(f"{item.severity.value:<7}", fg=colour, bold=True)
+        lines.append(f"  {label} {item.code:<{width}}  {_where(item)}")
+        lines.append(f"  {'':7} {item.message}")
+        if item.text:
+            lines.append(f"  {'':7} {click.style('> ' + item.text, fg='cyan')}")
+        lines.append(f"  {'':7} fix: {item.fix}")
+    if report.omitted:
+        lines.append(f"  ... and {report.omitted} more finding(s) not shown")
+    return "\n".join(lines)
+
+
+def plain(value: Any) -> Any:
+    """A record (or any value inside one) as JSON-ready data."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return [plain(v) for v in value]
+    return value

@@ -1,0 +1,313 @@
+"""Turn a validated transaction set into a typed record, and a record back into segments.
+
+The map between record fields and guide nodes is data (`mappings/<set>.json`). It is
+compiled once against the guide: a field naming a node, element or record attribute that does
+not exist is a `MappingError` when it loads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ebt.guides.loader import GuideBook, default_guidebook
+from ebt.guides.model import Guide, LoopNode, SegmentNode
+from ebt.guides.validator import CheckedSet, Instance
+from ebt.mapping.records import RECORD_TYPES, Kind, Record
+from ebt.resources import data_path
+from ebt.syntax.writer import trim
+
+
+class MappingError(ValueError):
+    """The mapping data does not fit the guide or the records: a configuration error."""
+
+
+def _parse_date(value: str) -> date:
+    return datetime.strptime(value, "%Y%m%d").date()
+
+
+def _parse_decimal(value: str) -> Decimal:
+    return Decimal(value)
+
+
+PARSERS: Mapping[str, Callable[[str], Any]] = {
+    "str": str,
+    "date": _parse_date,
+    "decimal": _parse_decimal,
+    "int": int,
+    "list": str,
+}
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, date):
+        return value.strftime("%Y%m%d")
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldMap:
+    name: str
+    places: tuple[tuple[str, int], ...]  # (node id, element index); several for a list
+    type: str
+
+
+@dataclass(slots=True)
+class RecordMap:
+    """How one record type sits under one guide node (the root, or a group's node)."""
+
+    record: type
+    node_id: str
+    fields: list[FieldMap] = field(default_factory=list)
+    by_node: dict[str, list[FieldMap]] = field(default_factory=dict)
+    groups: dict[str, tuple[str, RecordMap]] = field(default_factory=dict)  # node -> field
+    constants: dict[tuple[str, int], tuple[str, int | None]] = field(default_factory=dict)
+
+    def mapped_nodes(self) -> set[str]:
+        nodes = set(self.by_node) | {node for node, _ in self.constants}
+        return nodes | set(self.groups)
+
+
+class _Compiler:
+    def __init__(self, guide: Guide, source: str):
+        self.guide = guide
+        self.source = source
+
+    def compile(self, raw: Mapping[str, Any], prefix: str) -> RecordMap:
+        name = str(raw["record"])
+        record = RECORD_TYPES.get(name)
+        if record is None:
+            raise MappingError(f"{self.source}: unknown record {name!r}")
+        attributes = {f.name: f for f in dataclasses.fields(record)}
+        result = RecordMap(record, prefix)
+        for field_name, spec in raw.get("fields", {}).items():
+            if field_name not in attributes:
+                raise MappingError(f"{self.source}: {name} has no field {field_name!r}")
+            places, kind = self._spec(spec, prefix)
+            fm = FieldMap(field_name, places, kind)
+            result.fields.append(fm)
+            for node_id, _ in places:
+                result.by_node.setdefault(node_id, []).append(fm)
+        for ref, spec in raw.get("constants", {}).items():
+            node_id, index = self._place(ref, prefix)
+            value, needs = (spec, None) if isinstance(spec, str) else (spec["value"], spec["with"])
+            result.constants[(node_id, index)] = (value, int(needs[-2:]) if needs else None)
+        for field_name, spec in raw.get("groups", {}).items():
+            if field_name not in attributes:
+                raise MappingError(f"{self.source}: {name} has no field {field_name!r}")
+            node_id = self._node(spec["node"], prefix)
+            result.groups[node_id] = (field_name, self.compile(spec, node_id))
+        missing = [
+            a
+            for a, f in attributes.items()
+            if f.default is dataclasses.MISSING
+            and a != "kind"
+            and a not in {m.name for m in result.fields}
+        ]
+        if missing:
+            raise MappingError(f"{self.source}: {name} fields {missing} are not mapped")
+        return result
+
+    def _spec(self, spec: Any, prefix: str) -> tuple[tuple[tuple[str, int], ...], str]:
+        if isinstance(spec, str):
+            return (self._place(spec, prefix),), "str"
+        at = spec["at"]
+        kind = str(spec.get("type", "str"))
+        if kind not in PARSERS:
+            raise MappingError(f"{self.source}: unknown field type {kind!r}")
+        refs = at if isinstance(at, list) else [at]
+        return tuple(self._place(ref, prefix) for ref in refs), kind
+
+    def _node(self, relative: str, prefix: str) -> str:
+        node_id = f"{prefix}/{relative}" if prefix else relative
+        if node_id not in self.guide.nodes:
+            raise MappingError(f"{self.source}: no guide node {node_id!r}")
+        return node_id
+
+    def _place(self, ref: str, prefix: str) -> tuple[str, int]:
+        relative, _, element = ref.rpartition(".")
+        node_id = self._node(relative, prefix) if relative else prefix
+        segment = self.guide.segment_node(node_id)
+        if element not in {rule.ref for rule in segment.elements}:
+            raise MappingError(f"{self.source}: {node_id} has no element {element!r}")
+        return node_id, int(element[-2:])
+
+
+@dataclass(frozen=True, slots=True)
+class SetMapping:
+    set_id: str
+    guide: Guide
+    root: RecordMap
+
+
+def load_mapping(path: Path, guide: Guide) -> SetMapping:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return SetMapping(guide.set_id, guide, _Compiler(guide, str(path)).compile(raw, ""))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        if isinstance(error, MappingError):
+            raise
+        raise MappingError(f"{path}: {error!r}") from error
+
+
+@cache
+def mapping_for(guide: Guide, folder: Path | None = None) -> SetMapping:
+    """The mapping of `guide`'s set, compiled against that guide version."""
+    root = folder or data_path("mappings")
+    return load_mapping(root / f"{guide.set_id}.json", guide)
+
+
+# -- X12 to record -------------------------------------------------------------------------
+
+
+class FieldValueError(ValueError):
+    """An element's text cannot become its field's type (already a finding from the guide)."""
+
+
+def to_record(checked: CheckedSet, mapping: SetMapping | None = None) -> Record | None:
+    """The typed record for a validated set, or None when its flavour is unknown or a field
+    cannot be read (the validator has said why)."""
+    if checked.flavour is None:
+        return None
+    mapping = mapping or mapping_for(checked.guide)
+    try:
+        values = _read(checked.root, mapping.root)
+        values["kind"] = Kind(checked.flavour.kind)
+        record: Record = _build(mapping.root, values)
+        return record
+    except (FieldValueError, TypeError, ValueError):
+        return None
+
+
+def _read(instance: Instance, record_map: RecordMap) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    groups = record_map.groups
+    for item in instance.items:
+        if isinstance(item, Instance):
+            group = groups.get(item.node.id)
+            if group is None:
+                values.update(_read(item, record_map))
+            else:
+                values.setdefault(group[0], []).append(_build(group[1], _read(item, group[1])))
+            continue
+        node, segment, _ = item
+        group = groups.get(node.id) if node.id != record_map.node_id else None
+        if group is not None:
+            single = Instance(instance.node, [item])
+            values.setdefault(group[0], []).append(_build(group[1], _read(single, group[1])))
+            continue
+        for fm in record_map.by_node.get(node.id, ()):
+            _take(fm, node.id, segment, values)
+    return values
+
+
+def _take(fm: FieldMap, node_id: str, segment: list[str], values: dict[str, Any]) -> None:
+    parse = PARSERS[fm.type]
+    for place_node, index in fm.places:
+        if place_node != node_id or index >= len(segment) or not segment[index]:
+            continue
+        try:
+            value = parse(segment[index])
+        except (ValueError, InvalidOperation) as error:
+            raise FieldValueError(str(error)) from error
+        if fm.type == "list":
+            values.setdefault(fm.name, []).append(value)
+        else:
+            values[fm.name] = value
+
+
+def _build(record_map: RecordMap, values: dict[str, Any]) -> Any:
+    for key, value in values.items():
+        if isinstance(value, list):
+            values[key] = tuple(value)
+    return record_map.record(**values)
+
+
+# -- record to X12 -------------------------------------------------------------------------
+
+
+def to_segments(record: Record, mapping: SetMapping) -> list[list[str]]:
+    """The body of the transaction set (without ST and SE) for `record`."""
+    root = mapping.guide.root
+    body = [c for c in root.children if c.tag not in ("ST", "SE")]
+    out: list[list[str]] = []
+    for child in body:
+        out.extend(_write_child(child, mapping.root, record))
+    return out
+
+
+def _write_child(
+    child: SegmentNode | LoopNode, record_map: RecordMap, record: Any
+) -> list[list[str]]:
+    group = record_map.groups.get(child.id)
+    if group is not None:
+        out: list[list[str]] = []
+        for item in getattr(record, group[0]):
+            out.extend(_write_node(child, group[1], item, always=True))
+        return out
+    return _write_node(child, record_map, record, always=False)
+
+
+def _write_node(
+    node: SegmentNode | LoopNode, record_map: RecordMap, record: Any, *, always: bool
+) -> list[list[str]]:
+    if isinstance(node, SegmentNode):
+        segment = _segment(node, record_map, record)
+        if segment is None:
+            return [trim(_fixed(node, record_map))] if always else []
+        return [segment]
+    trigger = _segment(node.trigger, record_map, record)
+    rest: list[list[str]] = []
+    for child in node.children[1:]:
+        rest.extend(_write_child(child, record_map, record))
+    if trigger is None and not rest and not always:
+        return []
+    if trigger is None:
+        trigger = _fixed(node.trigger, record_map)
+    return [trigger, *rest]
+
+
+def _segment(node: SegmentNode, record_map: RecordMap, record: Any) -> list[str] | None:
+    fields = record_map.by_node.get(node.id, ())
+    elements = _fixed(node, record_map)
+    filled = False
+    for fm in fields:
+        value = getattr(record, fm.name)
+        if value is None or value == ():
+            continue
+        places = [index for node_id, index in fm.places if node_id == node.id]
+        values = list(value) if fm.type == "list" else [value]
+        for index, item in zip(places, values, strict=False):
+            elements[index] = _format(item)
+            filled = True
+    if not filled:
+        return None
+    for (node_id, index), (_, needs) in record_map.constants.items():
+        if node_id == node.id and needs is not None and not elements[needs]:
+            elements[index] = ""
+    return trim(elements)
+
+
+def _fixed(node: SegmentNode, record_map: RecordMap) -> list[str]:
+    elements = [node.tag] + [""] * len(node.elements)
+    if node.qualifier:
+        elements[1] = node.qualifier
+    for (node_id, index), (constant, _) in record_map.constants.items():
+        if node_id == node.id:
+            elements[index] = constant
+    return elements
+
+
+def guidebook_mapping(book: GuideBook | None, set_id: str, on: date | None) -> SetMapping:
+    """The mapping for `set_id` under the guide in force on `on`."""
+    guide = (book or default_guidebook()).guide_for(set_id, on)
+    if guide is None:
+        raise MappingError(f"no {set_id} guide is in force on {on}")
+    return mapping_for(guide)

@@ -1,0 +1,244 @@
+"""Stream the segments of an X12 file from bytes, in bounded memory.
+
+The reader takes a binary stream (never a path), reads it in chunks, learns the separators
+from each interchange's ISA, and hands out segments as lists of element strings (the
+segment id first). Memory holds one chunk, whatever the size of the file. Problems with the
+bytes themselves (encoding, a file that is not X12, truncation) become findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from ebt.findings import Finding, Location, finding
+from ebt.syntax.separators import IsaHead, Separators, read_isa
+
+CHUNK_SIZE = 1 << 20
+MAX_BYTE_FINDINGS = 20
+Segment = list[str]
+
+
+class SegmentReader:
+    """Iterate over segments; `separators` is the current interchange's separator set and
+    `findings` collects problems with the bytes. `batches()` hands out lists of segments."""
+
+    def __init__(self, source: BinaryIO, *, name: str = "", chunk_size: int = CHUNK_SIZE):
+        self._source = source
+        self._chunk_size = chunk_size
+        self.name = name
+        self.separators: Separators | None = None
+        self.separator_sets: list[Separators] = []  # one per interchange, in file order
+        self.findings: list[Finding] = []
+        self.bytes_read = 0
+        self.interchanges = 0
+        self._byte_findings = 0
+
+    def __iter__(self) -> Iterator[Segment]:
+        for batch in self.batches():
+            yield from batch
+
+    def batches(self) -> Iterator[list[Segment]]:
+        """Lists of segments, in file order, one or more per chunk read."""
+        buffer = self._start()
+        if buffer is None:
+            return
+        eof = False
+        while True:
+            batch, buffer, done = self._take(buffer, eof)
+            if batch:
+                yield batch
+            if done:
+                return
+            if not eof:
+                chunk = self._read()
+                eof = not chunk
+                buffer += chunk
+
+    # -- bytes -----------------------------------------------------------------------------
+
+    def _read(self) -> str:
+        data = self._source.read(self._chunk_size)
+        if not data:
+            return ""
+        start = self.bytes_read
+        self.bytes_read += len(data)
+        text = data.decode("latin-1")
+        if not data.isascii():
+            self._report_non_ascii(data, text, start)
+        return text
+
+    def _report_non_ascii(self, data: bytes, text: str, start: int) -> None:
+        for index, char in enumerate(text):
+            if ord(char) < 128:
+                continue
+            if self._byte_findings >= MAX_BYTE_FINDINGS:
+                return
+            self._byte_findings += 1
+            self.findings.append(
+                finding(
+                    "FILE-NON-ASCII",
+                    f"Byte 0x{data[index]:02X} at offset {start + index} is not ASCII "
+                    f"(in {_segment_around(text, index, self.separators)!r}).",
+                    Location(self.name),
+                    value=char,
+                )
+            )
+
+    def _start(self) -> str | None:
+        """Read the first chunk and decide whether this is an X12 file at all."""
+        head = self._source.read(self._chunk_size)
+        self.bytes_read = len(head)
+        where = Location(self.name)
+        problem = _sniff(head)
+        if problem is not None:
+            self.findings.append(problem.at(file=self.name))
+            return None
+        if head.startswith(b"\xef\xbb\xbf"):
+            self.findings.append(
+                finding(
+                    "FILE-BOM",
+                    "The file starts with a UTF-8 byte-order mark; it was skipped.",
+                    where,
+                )
+            )
+            head = head[3:]
+        text = head.decode("latin-1")
+        if not head.isascii():
+            self._report_non_ascii(head, text, self.bytes_read - len(head))
+        return text
+
+    # -- segments --------------------------------------------------------------------------
+
+    def _take(self, buffer: str, eof: bool) -> tuple[list[Segment], str, bool]:
+        """Split what the buffer holds; return (segments, the rest, whether reading is done)."""
+        out: list[Segment] = []
+        while True:
+            if self.separators is None:
+                opened = self._open_interchange(buffer, eof)
+                if opened is None:
+                    return out, buffer, eof and not buffer.strip()
+                if isinstance(opened, Finding):
+                    self.findings.append(opened)
+                    return out, "", True
+                text = buffer.lstrip()
+                isa = text[: opened.length - len(opened.separators.suffix) - 1]
+                out.append(isa.split(opened.separators.element))
+                buffer = text[opened.length :]
+            seps = self.separators
+            assert seps is not None
+            close = _find_iea_end(buffer, seps)
+            if close is None:
+                cut = buffer.rfind(seps.segment) + 1
+                out.extend(self._split(buffer[:cut], seps))
+                buffer = buffer[cut:]
+                if eof:
+                    return out + self._truncated(buffer), "", True
+                return out, buffer, False
+            out.extend(self._split(buffer[:close], seps))
+            buffer = buffer[close:].lstrip("\r\n")
+            self.separators = None
+
+    def _open_interchange(self, buffer: str, eof: bool) -> IsaHead | Finding | None:
+        text = buffer.lstrip()
+        if len(text) < 200 and not eof:
+            return None  # wait for enough of the ISA
+        if not text:
+            return None
+        where = Location(self.name, segment="ISA")
+        if not text.startswith("ISA"):
+            if self.interchanges:
+                return finding(
+                    "FILE-TRAILING-DATA",
+                    "After the last IEA the file goes on "
+                    f"with {text[:40]!r}, which is not an ISA segment.",
+                    where,
+                )
+            return _not_x12(text[:40]).at(file=self.name)
+        head = read_isa(text, where)
+        if isinstance(head, IsaHead):
+            self.interchanges += 1
+            self.separators = head.separators
+            self.separator_sets.append(head.separators)
+            self.findings.extend(head.findings)
+        return head
+
+    def _split(self, part: str, seps: Separators) -> list[Segment]:
+        if not part:
+            return []
+        if seps.suffix and part.count(seps.segment) == part.count(seps.terminator):
+            raw = part.split(seps.terminator)
+        else:
+            raw = [s.strip("\r\n") for s in part.split(seps.segment)]
+        element = seps.element
+        return [s.split(element) for s in raw if s]
+
+    def _truncated(self, rest: str) -> list[Segment]:
+        rest = rest.strip("\r\n")
+        if not rest.strip():
+            return []
+        assert self.separators is not None
+        elements = rest.split(self.separators.element)
+        self.findings.append(
+            finding(
+                "FILE-TRUNCATED",
+                f"The file ends in the middle of a {elements[0][:3]!r} segment, with no segment "
+                f"terminator {self.separators.segment!r}: {rest[:60]!r}.",
+                Location(self.name, segment=elements[0][:3]),
+                text=rest[:200],
+            )
+        )
+        return []
+
+
+def _find_iea_end(buffer: str, seps: Separators) -> int | None:
+    """Offset just past the IEA segment's terminator, or None if no whole IEA is buffered."""
+    needle = "IEA" + seps.element
+    start = 0
+    while True:
+        at = buffer.find(needle, start)
+        if at < 0:
+            return None
+        if at == 0 or buffer[at - 1] in (seps.segment, "\r", "\n"):
+            end = buffer.find(seps.segment, at)
+            return None if end < 0 else end + 1
+        start = at + 1
+
+
+def _segment_around(text: str, index: int, seps: Separators | None) -> str:
+    terminator = seps.segment if seps else "~"
+    start = text.rfind(terminator, 0, index) + 1
+    end = text.find(terminator, index)
+    return text[start : end if end >= 0 else index + 20][:80].strip()
+
+
+def _sniff(head: bytes) -> Finding | None:
+    """A finding when the first bytes show the file is not ASCII X12 at all."""
+    if not head.strip():
+        return finding(
+            "FILE-EMPTY", "The file is empty." if not head else "The file holds only white space."
+        )
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head[:400]:
+        return finding(
+            "FILE-ENCODING",
+            "The file is UTF-16 or another wide encoding (it has a "
+            "UTF-16 byte-order mark or NUL bytes); X12 files are ASCII.",
+        )
+    return None
+
+
+def _not_x12(start: str) -> Finding:
+    lowered = start.lower()
+    if lowered.startswith(("<!doctype html", "<html", "<?xml", "<")):
+        what = "an HTML or XML document"
+    elif start.startswith(("UNA", "UNB")):
+        what = "an EDIFACT interchange"
+    elif start.startswith(("{", "[")):
+        what = "JSON"
+    else:
+        what = "something else"
+    return finding(
+        "FILE-NOT-X12",
+        f"The file does not begin with an ISA segment; it looks like "
+        f"{what} (it begins {start[:24]!r}).",
+    )
