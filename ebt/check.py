@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import BinaryIO
 
 from ebt.findings import Finding, Location, Severity, finding
@@ -66,9 +67,11 @@ class FileFindings:
 Event = InterchangeStart | GroupStart | SetResult | GroupEnd | InterchangeEnd | FileFindings
 
 
-def _group_date(group: Group) -> date | None:
+@lru_cache(maxsize=256)
+def _group_date(value: str) -> date | None:
+    """GS04 as a date, or None when it is not one (a finding says so)."""
     try:
-        return datetime.strptime(group.date, "%Y%m%d").date()
+        return datetime.strptime(value, "%Y%m%d").date()
     except ValueError:
         return None
 
@@ -106,7 +109,7 @@ class FileChecker:
         self._reported = 0
 
     def events(self) -> Iterator[Event]:
-        for event in self.walker.walk(self.reader):
+        for event in self.walker.walk_batches(self.reader.batches()):
             yield from self._byte_findings()
             if isinstance(event, Interchange):
                 yield InterchangeStart(event, self._check_isa(event))
@@ -193,10 +196,12 @@ class FileChecker:
         return found
 
     def _check_set(self, tx: TransactionSet) -> SetResult:
-        where = tx.location(file=self.name, segment="ST", position=1, line=tx.line)
-        guide = self.book.guide_for(tx.set_id, _group_date(tx.group))
+        where = Location(
+            self.name, tx.group.interchange.control, tx.group.control, tx.control, "ST", 1, tx.line
+        )
+        guide = self.book.guide_for(tx.set_id, _group_date(tx.group.date))
         expected_group = self.book.functional_id(tx.set_id)
-        problems = [f.at(file=self.name) for f in tx.findings]
+        problems = [f.at(file=self.name) for f in tx.findings] if tx.findings else []
         if expected_group is None or (guide is None and not self.book.guides.get(tx.set_id)):
             problems.append(
                 finding(

@@ -13,27 +13,35 @@ from collections.abc import Callable, Mapping
 class SetView:
     """Read-only access to a validated transaction set by guide node id."""
 
-    def __init__(self, occurrences: Mapping[str, list[list[str]]]):
-        self._occurrences = occurrences
+    __slots__ = ("_positions", "_segments")
+
+    def __init__(self, positions: Mapping[str, list[int]], segments: list[list[str]]):
+        self._positions = positions  # node id -> 0-based positions of its segments
+        self._segments = segments
+
+    def segments(self, node: str) -> list[list[str]]:
+        return [self._segments[p] for p in self._positions.get(node, ())]
 
     def present(self, target: str) -> bool:
         node, _, element = target.partition(".")
-        found = self._occurrences.get(node)
+        found = self._positions.get(node)
         if not found:
             return False
         if not element:
             return True
         index = int(element[-2:])
-        return any(index < len(segment) and segment[index] for segment in found)
+        segments = self._segments
+        return any(index < len(segments[p]) and segments[p][index] for p in found)
 
     def value(self, node: str, index: int) -> str:
-        found = self._occurrences.get(node)
-        if not found or index >= len(found[0]):
+        found = self._positions.get(node)
+        if not found:
             return ""
-        return found[0][index]
+        segment = self._segments[found[0]]
+        return segment[index] if index < len(segment) else ""
 
     def count(self, node: str) -> int:
-        return len(self._occurrences.get(node, ()))
+        return len(self._positions.get(node, ()))
 
 
 Predicate = Callable[[SetView], bool]

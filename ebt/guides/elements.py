@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from functools import lru_cache
 
@@ -42,53 +42,134 @@ def _is_integer(value: str) -> bool:
     return value.removeprefix("-").isdigit()
 
 
+_KIND_CHECKS: dict[str, Callable[[str], bool]] = {
+    "DT": valid_date,
+    "TM": valid_time,
+    "N0": _is_integer,
+    "R": _is_decimal,
+}
+
+# index, required, min length, max length, codes, type check
+_Fast = tuple[int, bool, int, int, "Mapping[str, str] | None", "Callable[[str], bool] | None"]
+
+
+class ElementChecker:
+    """The element rules of one segment, compiled for the hot path: only the elements the
+    guide uses are checked one by one; unused ones are only looked at when sent."""
+
+    __slots__ = ("by_index", "count", "fast", "rules", "unused")
+
+    def __init__(self, rules: tuple[ElementRule, ...]):
+        self.rules = rules
+        self.count = len(rules)
+        self.by_index = {rule.index: rule for rule in rules}
+        self.fast: tuple[_Fast, ...] = tuple(
+            (r.index, r.required, r.min_length, r.max_length, r.codes, _KIND_CHECKS.get(r.kind))
+            for r in rules
+            if r.used or r.required
+        )
+        self.unused = tuple(r.index for r in rules if not (r.used or r.required))
+
+    def ok(self, segment: list[str]) -> bool:
+        """True when `check` would find nothing: the fast path for clean segments."""
+        values = len(segment) - 1
+        if values > self.count:
+            return False
+        for index, required, low, high, codes, kind_ok in self.fast:
+            value = segment[index] if index <= values else ""
+            if not value:
+                if required:
+                    return False
+                continue
+            if (
+                not low <= len(value) <= high
+                or (codes is not None and value not in codes)
+                or (kind_ok is not None and not kind_ok(value))
+            ):
+                return False
+        for index in self.unused:
+            if index > values:
+                break
+            if segment[index]:
+                return False
+        return True
+
+    def check(
+        self,
+        segment: list[str],
+        where: Callable[[ElementRule | None], Location],
+        out: list[Finding],
+    ) -> None:
+        """Append a finding to `out` for each element of `segment` that breaks its rule."""
+        values = len(segment) - 1
+        if values > self.count:
+            out.append(
+                finding(
+                    "ELEMENT-TOO-MANY",
+                    f"{segment[0]} has {values} elements; it has at most {self.count}.",
+                    where(None),
+                    element_position=self.count + 1,
+                )
+            )
+        for index, required, low, high, codes, kind_ok in self.fast:
+            value = segment[index] if index <= values else ""
+            if not value:
+                if required:
+                    self._report(segment, index, "", where, out)
+                continue
+            if (
+                not low <= len(value) <= high
+                or (codes is not None and value not in codes)
+                or (kind_ok is not None and not kind_ok(value))
+            ):
+                self._report(segment, index, value, where, out)
+        for index in self.unused:
+            if index <= values and segment[index]:
+                rule = self.by_index[index]
+                out.append(
+                    finding(
+                        "ELEMENT-NOT-USED",
+                        f"{rule.ref} ({rule.name}) is not used by this guide; "
+                        f"{segment[index]!r} was ignored.",
+                        where(rule),
+                        value=segment[index],
+                        element_position=index,
+                    )
+                )
+
+    def _report(
+        self,
+        segment: list[str],
+        index: int,
+        value: str,
+        where: Callable[[ElementRule | None], Location],
+        out: list[Finding],
+    ) -> None:
+        rule = self.by_index[index]
+        if not value:
+            out.append(
+                finding(
+                    "ELEMENT-MISSING",
+                    f"{rule.ref} ({rule.name}) is required but empty.",
+                    where(rule),
+                    element_position=index,
+                )
+            )
+            return
+        problem = _problem(rule, value)
+        if problem is not None:
+            code, message = problem
+            out.append(finding(code, message, where(rule), value=value, element_position=index))
+
+
 def check_elements(
     rules: tuple[ElementRule, ...],
     segment: list[str],
     where: Callable[[ElementRule | None], Location],
     out: list[Finding],
 ) -> None:
-    """Append a finding to `out` for each element of `segment` that breaks its rule."""
-    values = len(segment) - 1
-    if values > len(rules):
-        out.append(
-            finding(
-                "ELEMENT-TOO-MANY",
-                f"{segment[0]} has {values} elements; it has at most {len(rules)}.",
-                where(None),
-                element_position=len(rules) + 1,
-            )
-        )
-    for rule in rules:
-        value = segment[rule.index] if rule.index <= values else ""
-        if not value:
-            if rule.required:
-                out.append(
-                    finding(
-                        "ELEMENT-MISSING",
-                        f"{rule.ref} ({rule.name}) is required but empty.",
-                        where(rule),
-                        element_position=rule.index,
-                    )
-                )
-            continue
-        if not rule.used:
-            out.append(
-                finding(
-                    "ELEMENT-NOT-USED",
-                    f"{rule.ref} ({rule.name}) is not used by this guide; {value!r} was ignored.",
-                    where(rule),
-                    value=value,
-                    element_position=rule.index,
-                )
-            )
-            continue
-        problem = _problem(rule, value)
-        if problem is not None:
-            code, message = problem
-            out.append(
-                finding(code, message, where(rule), value=value, element_position=rule.index)
-            )
+    """Check `segment` against `rules` (compiling them first: for one-off segments)."""
+    ElementChecker(rules).check(segment, where, out)
 
 
 def _problem(rule: ElementRule, value: str) -> tuple[str, str] | None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ebt.guides.conditions import PREDICATES
+from ebt.guides.elements import ElementChecker
 from ebt.guides.model import Condition, ElementRule, Flavour, Guide, LoopNode, SegmentNode
 from ebt.resources import data_path
 
@@ -161,6 +162,16 @@ class _GuideCompiler:
         flavours = tuple(self._flavour(k, v) for k, v in raw["flavours"].items())
         conditions = tuple(self._condition(c) for c in raw.get("conditions", ()))
         known = frozenset(node.tag for node in self.nodes.values())
+        places = tuple(dict.fromkeys((n, i) for f in flavours for n, i, _ in f.match))
+        index: dict[tuple[str, ...], list[Flavour]] = {}
+        for flavour in flavours:
+            wanted = {(n, i): v for n, i, v in flavour.match}
+            if set(wanted) != set(places):
+                raise GuideError(
+                    f"{self.source}: every flavour must match on the same "
+                    f"elements {places}; {flavour.kind} does not"
+                )
+            index.setdefault(tuple(wanted[p] for p in places), []).append(flavour)
         return Guide(
             set_id=set_id,
             name=str(raw["guide"]),
@@ -175,6 +186,8 @@ class _GuideCompiler:
             flavours=flavours,
             conditions=conditions,
             code_lists=self.lists,
+            flavour_places=places,
+            flavour_index={k: tuple(v) for k, v in index.items()},
         )
 
     def _loop(
@@ -245,6 +258,7 @@ class _GuideCompiler:
             order,
             rules,
             parent,
+            ElementChecker(rules),
         )
         if not trigger:
             self.nodes[node_id] = node

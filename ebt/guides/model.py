@@ -5,6 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ebt.guides.conditions import SetView
+    from ebt.guides.elements import ElementChecker
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +39,7 @@ class SegmentNode:
     order: int  # position among its siblings; siblings with one tag share it
     elements: tuple[ElementRule, ...]
     loop_id: str  # the id of the loop it sits in ("" at the top level)
+    checker: ElementChecker
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -85,7 +91,7 @@ class Flavour:
     not_used: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False, weakref_slot=True)
 class Guide:
     set_id: str
     name: str
@@ -100,10 +106,19 @@ class Guide:
     flavours: tuple[Flavour, ...]
     conditions: tuple[Condition, ...]
     code_lists: Mapping[str, Mapping[str, str]]
+    # every (node, element) a flavour matches on, and flavours by the values found there
+    flavour_places: tuple[tuple[str, int], ...] = ()
+    flavour_index: Mapping[tuple[str, ...], tuple[Flavour, ...]] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
         return f"{self.name} {self.version} (in force from {self.valid_from.isoformat()})"
+
+    def flavours_matching(self, view: SetView) -> list[Flavour]:
+        """The flavours whose codes (BGN01, ASI01, ASI02, ...) the set carries."""
+        places = self.flavour_places
+        key = tuple(view.value(node, index) for node, index in places)
+        return list(self.flavour_index.get(key, ()))
 
     def segment_node(self, node_id: str) -> SegmentNode:
         node = self.nodes[node_id]

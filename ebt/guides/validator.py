@@ -1,38 +1,70 @@
 """Validate one transaction set against the implementation guide in force.
 
 The walk places every segment on a guide node (loops opened and closed as their trigger
-segments come and go), checks order, repeats and elements, then tells which flavour of
-transaction the set is and applies the flavour's requirements and the guide's situational
-conditions. The result is the set's tree of loop instances (for mapping) and its findings.
+segments come and go) and checks order and repeats. That part depends only on the set's
+*shape* — its sequence of segment ids and qualifiers — so it is done once per shape and
+cached. Then each segment's elements are checked, the flavour of the transaction is told, and
+the flavour's requirements and the guide's situational conditions are applied.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from ebt.findings import Finding, Location, finding
 from ebt.guides.conditions import PREDICATES, SetView
-from ebt.guides.elements import check_elements
 from ebt.guides.model import ElementRule, Flavour, Guide, LoopNode, SegmentNode
 from ebt.syntax.envelope import TransactionSet
 
-Placed = tuple[SegmentNode, list[str], int]  # node, segment, position in the set
+MAX_SHAPES = 4096  # shapes remembered per guide; real files repeat a handful
 
 
 @dataclass(slots=True)
-class Instance:
-    """One occurrence of a loop (or the whole set, for the root) with what it holds."""
+class Tree:
+    """One occurrence of a loop (or the whole set, for the root): the 0-based positions of
+    its segments and its inner loops, in order."""
 
     node: LoopNode
-    items: list[Placed | Instance] = field(default_factory=list)
+    items: list[int | Tree] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Problem:
+    """A structural finding; the same for every set of one shape."""
+
+    code: str
+    message: str
+    position: int  # 1-based; ST = 1
+    segment: str
+    loop: str | None
+    quote: bool  # show the segment's text
+
+
+class Shape:
+    """Where each segment of a set of this shape sits in the guide, and what is wrong with
+    the shape itself."""
+
+    __slots__ = ("nodes", "plans", "positions", "problems", "tree")
+
+    def __init__(self, nodes: list[SegmentNode | None], tree: Tree, problems: list[_Problem]):
+        self.nodes = tuple(nodes)
+        self.tree = tree
+        self.problems = tuple(problems)
+        self.positions: dict[str, list[int]] = {}
+        for position, node in enumerate(nodes):
+            if node is not None:
+                self.positions.setdefault(node.id, []).append(position)
+        self.plans: dict[int, Any] = {}  # the mapper's read plans, by record map
 
 
 @dataclass(slots=True)
 class CheckedSet:
     transaction: TransactionSet
     guide: Guide
-    root: Instance
+    shape: Shape
     view: SetView
     flavour: Flavour | None
     findings: list[Finding]
@@ -45,7 +77,7 @@ class CheckedSet:
 @dataclass(slots=True)
 class _Context:
     loop: LoopNode
-    instance: Instance
+    tree: Tree
     counts: dict[str, int] = field(default_factory=dict)
     last_order: int = 0
 
@@ -53,16 +85,177 @@ class _Context:
 RoleOf = Callable[[SetView], str | None]
 
 
-class _Walk:
-    def __init__(self, tx: TransactionSet, guide: Guide, file: str):
+class _ShapeWalk:
+    """Place a sequence of (segment id, qualifier) on the guide."""
+
+    def __init__(self, guide: Guide):
+        self.guide = guide
+        self.problems: list[_Problem] = []
+        self.nodes: list[SegmentNode | None] = []
+        self.root = Tree(guide.root)
+        self.stack = [_Context(guide.root, self.root)]
+
+    def run(self, segments: list[list[str]]) -> Shape:
+        for index, segment in enumerate(segments):
+            qualifier = segment[1] if len(segment) > 1 else None
+            self.place(segment[0], qualifier, index)
+        while self.stack:
+            self.close(self.stack.pop(), len(segments))
+        return Shape(self.nodes, self.root, self.problems)
+
+    def problem(
+        self,
+        code: str,
+        message: str,
+        position: int,
+        segment: str,
+        *,
+        loop: str | None = None,
+        quote: bool = True,
+    ) -> None:
+        self.problems.append(_Problem(code, message, position, segment, loop, quote))
+
+    def place(self, tag: str, qualifier: str | None, index: int) -> None:
+        position = index + 1
+        stack = self.stack
+        depth = len(stack) - 1
+        node: SegmentNode | LoopNode | None = None
+        while depth >= 0:
+            node = stack[depth].loop.find(tag, qualifier)
+            if node is not None:
+                break
+            depth -= 1
+        if node is None:
+            self.nodes.append(None)
+            self.unplaced(tag, qualifier, position)
+            return
+        while len(stack) > depth + 1:
+            self.close(stack.pop(), position)
+        context = stack[-1]
+        label = _label(tag, qualifier)
+        if node.order < context.last_order:
+            self.problem(
+                "SEGMENT-ORDER",
+                f"{label} is out of order: it belongs before "
+                f"segments already sent in {_where(context.loop)}.",
+                position,
+                tag,
+                loop=context.loop.tag or None,
+            )
+        else:
+            context.last_order = node.order
+        count = context.counts[node.id] = context.counts.get(node.id, 0) + 1
+        if isinstance(node, LoopNode):
+            if count > node.max_use:
+                self.problem(
+                    "LOOP-MAX-USE",
+                    f"The {node.name} loop ({label}) occurs {count} "
+                    f"times; the guide allows {node.max_use}.",
+                    position,
+                    tag,
+                    loop=node.tag,
+                )
+            tree = Tree(node)
+            context.tree.items.append(tree)
+            stack.append(_Context(node, tree, {node.id: 1}))
+            tree.items.append(index)
+            self.nodes.append(node.trigger)
+            return
+        if count > node.max_use:
+            self.problem(
+                "SEGMENT-MAX-USE",
+                f"{node.name} ({label}) occurs {count} times in "
+                f"{_where(context.loop)}; the guide allows {node.max_use}.",
+                position,
+                tag,
+            )
+        context.tree.items.append(index)
+        self.nodes.append(node)
+
+    def close(self, context: _Context, position: int) -> None:
+        for child in context.loop.children:
+            if child.required and not context.counts.get(child.id):
+                what = (
+                    f"the {child.name} loop ({_node_label(child)})"
+                    if isinstance(child, LoopNode)
+                    else f"{child.name} ({_node_label(child)})"
+                )
+                self.problem(
+                    "SEGMENT-MISSING",
+                    f"{what[0].upper()}{what[1:]} is required in "
+                    f"{_where(context.loop)} but was not sent.",
+                    position,
+                    child.tag,
+                    loop=context.loop.tag or None,
+                    quote=False,
+                )
+
+    def unplaced(self, tag: str, qualifier: str | None, position: int) -> None:
+        guide = self.guide
+        loop = self.stack[-1].loop
+        if tag not in _dictionary_tags(guide):
+            self.problem(
+                "SEGMENT-UNKNOWN",
+                f"{tag!r} is not an X12 {guide.x12_version} segment id.",
+                position,
+                tag[:3],
+                loop=loop.tag or None,
+            )
+        elif tag not in guide.ansi_segments:
+            self.problem(
+                "SEGMENT-NOT-IN-SET",
+                f"{tag} is not part of an X12 {guide.set_id} transaction set.",
+                position,
+                tag,
+                loop=loop.tag or None,
+            )
+        else:
+            self.problem(
+                "SEGMENT-NOT-USED",
+                f"{_label(tag, qualifier)} is not used by "
+                f"{guide.name} {guide.version} in {_where(loop)}; it was ignored.",
+                position,
+                tag,
+                loop=loop.tag or None,
+            )
+
+
+class _Shapes:
+    """The shapes seen for one guide, and which segment ids carry a qualifier there."""
+
+    def __init__(self, guide: Guide):
+        self.qualified = frozenset(n.tag for n in guide.nodes.values() if n.qualifier)
+        self.shapes: dict[tuple[str, ...], Shape] = {}
+
+
+_SHAPES: WeakKeyDictionary[Guide, _Shapes] = WeakKeyDictionary()
+
+
+def shape_of(segments: list[list[str]], guide: Guide) -> Shape:
+    """The shape of a set: computed once per distinct sequence of segment ids/qualifiers."""
+    known = _SHAPES.get(guide)
+    if known is None:
+        known = _SHAPES[guide] = _Shapes(guide)
+    qualified = known.qualified
+    key = tuple([s[0] + "*" + s[1] if len(s) > 1 and s[0] in qualified else s[0] for s in segments])
+    shape = known.shapes.get(key)
+    if shape is None:
+        shape = _ShapeWalk(guide).run(segments)
+        if len(known.shapes) >= MAX_SHAPES:
+            known.shapes.clear()
+        known.shapes[key] = shape
+    return shape
+
+
+class _Check:
+    """The findings of one set, located."""
+
+    def __init__(self, tx: TransactionSet, guide: Guide, shape: Shape, file: str):
         self.tx = tx
         self.guide = guide
+        self.shape = shape
         self.file = file
         self.findings: list[Finding] = list(tx.findings)
-        self.occurrences: dict[str, list[list[str]]] = {}
-        self.positions: dict[str, int] = {}
-        self.root = Instance(guide.root)
-        self.stack = [_Context(guide.root, self.root)]
 
     def location(
         self, segment: str, position: int, element: str | None = None, loop: str | None = None
@@ -80,152 +273,102 @@ class _Walk:
             loop=loop,
         )
 
-    def run(self) -> None:
-        for position, segment in enumerate(self.tx.segments, start=1):
-            self.place(segment, position)
-        while self.stack:
-            self.close(self.stack.pop(), len(self.tx.segments))
+    def position_of(self, node_id: str, default: int) -> int:
+        found = self.shape.positions.get(node_id)
+        return found[0] + 1 if found else default
 
-    def place(self, segment: list[str], position: int) -> None:
-        tag = segment[0]
-        qualifier = segment[1] if len(segment) > 1 else None
-        stack = self.stack
-        depth = len(stack) - 1
-        node: SegmentNode | LoopNode | None = None
-        while depth >= 0:
-            node = stack[depth].loop.find(tag, qualifier)
-            if node is not None:
-                break
-            depth -= 1
-        if node is None:
-            self.unplaced(segment, position)
-            return
-        while len(stack) > depth + 1:
-            self.close(stack.pop(), position)
-        context = stack[-1]
-        if node.order < context.last_order:
+    def structure(self) -> None:
+        segments = self.tx.segments
+        for p in self.shape.problems:
+            text = (
+                _text(segments[p.position - 1]) if p.quote and p.position <= len(segments) else None
+            )
             self.findings.append(
                 finding(
-                    "SEGMENT-ORDER",
-                    f"{_label(segment)} is out of order: it belongs before "
-                    f"segments already sent in {_where(context.loop)}.",
-                    self.location(tag, position, loop=context.loop.tag or None),
-                    text=_text(segment),
+                    p.code, p.message, self.location(p.segment, p.position, loop=p.loop), text=text
                 )
             )
-        else:
-            context.last_order = node.order
-        count = context.counts[node.id] = context.counts.get(node.id, 0) + 1
-        if isinstance(node, LoopNode):
-            if count > node.max_use:
-                self.findings.append(
-                    finding(
-                        "LOOP-MAX-USE",
-                        f"The {node.name} loop ({_label(segment)}) occurs {count} "
-                        f"times; the guide allows {node.max_use}.",
-                        self.location(tag, position, loop=node.tag),
-                        text=_text(segment),
-                    )
-                )
-            instance = Instance(node)
-            context.instance.items.append(instance)
-            stack.append(_Context(node, instance, {node.id: 1}))
-            self.record(node.trigger, segment, position, instance)
-            return
-        if count > node.max_use:
-            self.findings.append(
-                finding(
-                    "SEGMENT-MAX-USE",
-                    f"{node.name} ({_label(segment)}) occurs {count} times "
-                    f"in {_where(context.loop)}; the guide allows {node.max_use}.",
-                    self.location(tag, position),
-                    text=_text(segment),
-                )
-            )
-        self.record(node, segment, position, context.instance)
 
-    def record(
-        self, node: SegmentNode, segment: list[str], position: int, instance: Instance
-    ) -> None:
-        instance.items.append((node, segment, position))
-        found = self.occurrences.get(node.id)
-        if found is None:
-            self.occurrences[node.id] = [segment]
-            self.positions[node.id] = position
-        else:
-            found.append(segment)
-        before = len(self.findings)
+    def elements(self) -> None:
+        for index, (node, segment) in enumerate(
+            zip(self.shape.nodes, self.tx.segments, strict=True)
+        ):
+            if node is not None and not node.checker.ok(segment):
+                self.element_findings(node, segment, index + 1)
+
+    def element_findings(self, node: SegmentNode, segment: list[str], position: int) -> None:
+        loop = node.loop_id.rpartition("/")[2].partition(":")[0] or None
+        text = _text(segment)
 
         def where(rule: ElementRule | None) -> Location:
-            loop = node.loop_id.rpartition("/")[2].partition(":")[0] or None
             return self.location(node.tag, position, rule.ref if rule else None, loop)
 
-        check_elements(node.elements, segment, where, self.findings)
-        if len(self.findings) > before:
-            text = _text(segment)
-            for i in range(before, len(self.findings)):
-                self.findings[i] = _with_text(self.findings[i], text)
+        found: list[Finding] = []
+        node.checker.check(segment, where, found)
+        self.findings.extend(_with_text(f, text) for f in found)
 
-    def close(self, context: _Context, position: int) -> None:
-        for child in context.loop.children:
-            if child.required and not context.counts.get(child.id):
-                what = (
-                    f"the {child.name} loop ({_node_label(child)})"
-                    if isinstance(child, LoopNode)
-                    else f"{child.name} ({_node_label(child)})"
-                )
-                self.findings.append(
-                    finding(
-                        "SEGMENT-MISSING",
-                        f"{what[0].upper()}{what[1:]} is required in "
-                        f"{_where(context.loop)} but was not sent.",
-                        self.location(child.tag, position, loop=context.loop.tag or None),
-                    )
-                )
 
-    def unplaced(self, segment: list[str], position: int) -> None:
-        tag = segment[0]
-        guide = self.guide
-        where = self.location(tag, position, loop=self.stack[-1].loop.tag or None)
-        if tag not in _dictionary_tags(guide):
-            self.findings.append(
-                finding(
-                    "SEGMENT-UNKNOWN",
-                    f"{tag!r} is not an X12 {guide.x12_version} segment id.",
-                    where,
-                    text=_text(segment),
-                )
+def validate_set(
+    tx: TransactionSet, guide: Guide, *, file: str = "", role_of: RoleOf | None = None
+) -> CheckedSet:
+    """Check a transaction set against `guide`; `role_of` tells who sent it ("CES" or
+    "T&D") from the set's parties, to tell a drop request from a drop notice."""
+    shape = shape_of(tx.segments, guide)
+    check = _Check(tx, guide, shape, file)
+    check.structure()
+    check.elements()
+    view = SetView(shape.positions, tx.segments)
+    flavour = _flavour(check, view, role_of)
+    if flavour is not None:
+        _apply_flavour(check, view, flavour)
+    _apply_conditions(check, view)
+    if len(check.findings) > 1:
+        check.findings.sort(key=lambda f: f.location.position or 0)
+    return CheckedSet(tx, guide, shape, view, flavour, check.findings)
+
+
+def _flavour(check: _Check, view: SetView, role_of: RoleOf | None) -> Flavour | None:
+    guide = check.guide
+    candidates = guide.flavours_matching(view)
+    if len(candidates) > 1:
+        role = role_of(view) if role_of else None
+        chosen = [f for f in candidates if f.sender == role]
+        if len(chosen) == 1:
+            return chosen[0]
+        names = " or ".join(f.name for f in candidates)
+        check.findings.append(
+            finding(
+                "TRANSACTION-UNKNOWN",
+                f"Cannot tell whether this is a {names}: that depends on "
+                "who sent it, and the envelope sender (ISA06/GS02) is neither the T&D in N1*8S "
+                "N104 nor the CES in N1*SJ N104.",
+                check.location("N1", check.position_of("N1:8S", 1)),
             )
-        elif tag not in guide.ansi_segments:
-            self.findings.append(
-                finding(
-                    "SEGMENT-NOT-IN-SET",
-                    f"{tag} is not part of an X12 {guide.set_id} transaction set.",
-                    where,
-                    text=_text(segment),
-                )
-            )
-        else:
-            place = _where(self.stack[-1].loop)
-            self.findings.append(
-                finding(
-                    "SEGMENT-NOT-USED",
-                    f"{_label(segment)} is not used by {guide.name} "
-                    f"{guide.version} in {place}; it was ignored.",
-                    where,
-                    text=_text(segment),
-                )
-            )
+        )
+        return None
+    if candidates:
+        return candidates[0]
+    known = "; ".join(_describe(f) for f in guide.flavours)
+    sent = ", ".join(
+        f"{node.split('/')[-1]}{i:02d}={view.value(node, i)!r}"
+        for node, i, _ in guide.flavours[0].match
+    )
+    check.findings.append(
+        finding(
+            "TRANSACTION-UNKNOWN",
+            f"This {guide.set_id} ({sent}) is not a transaction the guide knows. Known: {known}.",
+            check.location("BGN", check.position_of("BGN", 2)),
+        )
+    )
+    return None
 
 
 def _dictionary_tags(guide: Guide) -> frozenset[str]:
     return guide.ansi_segments | {"ISA", "IEA", "GS", "GE", "TA1"} | guide.known_segments
 
 
-def _label(segment: list[str]) -> str:
-    if len(segment) > 1 and segment[0] in _QUALIFIED:
-        return f"{segment[0]}*{segment[1]}"
-    return segment[0]
+def _label(tag: str, qualifier: str | None) -> str:
+    return f"{tag}*{qualifier}" if qualifier and tag in _QUALIFIED else tag
 
 
 _QUALIFIED = frozenset({"REF", "N1", "DTM", "AMT", "NM1"})
@@ -249,105 +392,45 @@ def _with_text(found: Finding, text: str) -> Finding:
     return replace(found, text=text)
 
 
-def validate_set(
-    tx: TransactionSet, guide: Guide, *, file: str = "", role_of: RoleOf | None = None
-) -> CheckedSet:
-    """Check a transaction set against `guide`; `role_of` tells who sent it ("CES" or
-    "T&D") from the set's parties, to tell a drop request from a drop notice."""
-    walk = _Walk(tx, guide, file)
-    walk.run()
-    view = SetView(walk.occurrences)
-    flavour = _flavour(walk, view, role_of)
-    if flavour is not None:
-        _apply_flavour(walk, flavour)
-    _apply_conditions(walk, view)
-    walk.findings.sort(key=lambda f: f.location.position or 0)
-    return CheckedSet(tx, guide, walk.root, view, flavour, walk.findings)
-
-
-def _flavour(walk: _Walk, view: SetView, role_of: RoleOf | None) -> Flavour | None:
-    guide = walk.guide
-    candidates = [
-        f for f in guide.flavours if all(view.value(node, i) == value for node, i, value in f.match)
-    ]
-    if len(candidates) > 1:
-        role = role_of(view) if role_of else None
-        chosen = [f for f in candidates if f.sender == role]
-        if len(chosen) == 1:
-            return chosen[0]
-        names = " or ".join(f.name for f in candidates)
-        walk.findings.append(
-            finding(
-                "TRANSACTION-UNKNOWN",
-                f"Cannot tell whether this is a {names}: that depends on "
-                "who sent it, and the envelope sender (ISA06/GS02) is neither the T&D in N1*8S "
-                "N104 nor the CES in N1*SJ N104.",
-                walk.location("N1", walk.positions.get("N1:8S", 1)),
-            )
-        )
-        return None
-    if candidates:
-        return candidates[0]
-    known = "; ".join(_describe(f) for f in guide.flavours)
-    sent = ", ".join(
-        f"{node.split('/')[-1]}{i:02d}={view.value(node, i)!r}"
-        for node, i, _ in guide.flavours[0].match
-    )
-    walk.findings.append(
-        finding(
-            "TRANSACTION-UNKNOWN",
-            f"This {guide.set_id} ({sent}) is not a transaction the guide knows. Known: {known}.",
-            walk.location("BGN", walk.positions.get("BGN", 2)),
-        )
-    )
-    return None
-
-
 def _describe(flavour: Flavour) -> str:
     codes = "/".join(value for _, _, value in flavour.match)
     return f"{codes} {flavour.kind}"
 
 
-def _apply_flavour(walk: _Walk, flavour: Flavour) -> None:
+def _apply_flavour(check: _Check, view: SetView, flavour: Flavour) -> None:
     for target in flavour.required:
-        if not SetView(walk.occurrences).present(target):
-            walk.findings.append(
-                _rule_finding(
-                    walk,
-                    "RULE-REQUIRED",
-                    target,
-                    f"A {flavour.name} requires {_target_label(walk.guide, target)}.",
-                )
+        if not view.present(target):
+            label = _target_label(check.guide, target)
+            check.findings.append(
+                _rule_finding(check, "RULE-REQUIRED", target, f"A {flavour.name} requires {label}.")
             )
     for target in flavour.not_used:
-        if SetView(walk.occurrences).present(target):
-            walk.findings.append(
+        if view.present(target):
+            label = _target_label(check.guide, target)
+            check.findings.append(
                 _rule_finding(
-                    walk,
-                    "RULE-NOT-USED",
-                    target,
-                    f"A {flavour.name} does not use {_target_label(walk.guide, target)}.",
+                    check, "RULE-NOT-USED", target, f"A {flavour.name} does not use {label}."
                 )
             )
 
 
-def _apply_conditions(walk: _Walk, view: SetView) -> None:
-    for condition in walk.guide.conditions:
+def _apply_conditions(check: _Check, view: SetView) -> None:
+    for condition in check.guide.conditions:
         holds = PREDICATES[condition.predicate](view)
         present = view.present(condition.target)
         if holds and not present:
-            walk.findings.append(
+            check.findings.append(
                 _rule_finding(
-                    walk,
+                    check,
                     "RULE-REQUIRED",
                     condition.target,
                     f"{condition.message} [condition {condition.id}].",
                 )
             )
         elif not holds and present and condition.otherwise_not_used:
-            walk.findings.append(
+            check.findings.append(
                 _rule_finding(
-                    walk,
+                    check,
                     "RULE-NOT-USED",
                     condition.target,
                     f"{condition.message} [condition {condition.id}].",
@@ -362,11 +445,10 @@ def _target_label(guide: Guide, target: str) -> str:
     return f"{element} of {label}" if element else label
 
 
-def _rule_finding(walk: _Walk, code: str, target: str, message: str) -> Finding:
+def _rule_finding(check: _Check, code: str, target: str, message: str) -> Finding:
     node_id, _, element = target.partition(".")
-    node = walk.guide.nodes[node_id]
-    position = walk.positions.get(node_id)
-    if position is None:  # missing: point at the enclosing loop, else the trailer
-        parent = node_id.rpartition("/")[0]
-        position = walk.positions.get(parent, len(walk.tx.segments))
-    return finding(code, message, walk.location(node.tag, position, element or None))
+    node = check.guide.nodes[node_id]
+    # a missing segment is pointed at by its enclosing loop, else by the trailer
+    parent = check.position_of(node_id.rpartition("/")[0], len(check.tx.segments))
+    position = check.position_of(node_id, parent)
+    return finding(code, message, check.location(node.tag, position, element or None))

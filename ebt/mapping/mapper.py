@@ -11,15 +11,15 @@ import dataclasses
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 from ebt.guides.loader import GuideBook, default_guidebook
 from ebt.guides.model import Guide, LoopNode, SegmentNode
-from ebt.guides.validator import CheckedSet, Instance
+from ebt.guides.validator import CheckedSet, Shape, Tree
 from ebt.mapping.records import RECORD_TYPES, Kind, Record
 from ebt.resources import data_path
 from ebt.syntax.writer import trim
@@ -29,8 +29,11 @@ class MappingError(ValueError):
     """The mapping data does not fit the guide or the records: a configuration error."""
 
 
+@lru_cache(maxsize=4096)
 def _parse_date(value: str) -> date:
-    return datetime.strptime(value, "%Y%m%d").date()
+    if len(value) != 8 or not value.isdigit():
+        raise ValueError(f"{value!r} is not CCYYMMDD")
+    return date(int(value[:4]), int(value[4:6]), int(value[6:]))
 
 
 def _parse_decimal(value: str) -> Decimal:
@@ -68,6 +71,10 @@ class RecordMap:
     fields: list[FieldMap] = field(default_factory=list)
     by_node: dict[str, list[FieldMap]] = field(default_factory=dict)
     groups: dict[str, tuple[str, RecordMap]] = field(default_factory=dict)  # node -> field
+    # node -> (field, element index, parser, is a list): the read path, compiled
+    reads: dict[str, list[tuple[str, int, Callable[[str], Any], bool]]] = field(
+        default_factory=dict
+    )
     constants: dict[tuple[str, int], tuple[str, int | None]] = field(default_factory=dict)
 
     def mapped_nodes(self) -> set[str]:
@@ -93,8 +100,10 @@ class _Compiler:
             places, kind = self._spec(spec, prefix)
             fm = FieldMap(field_name, places, kind)
             result.fields.append(fm)
-            for node_id, _ in places:
+            for node_id, index in places:
                 result.by_node.setdefault(node_id, []).append(fm)
+                read = (field_name, index, PARSERS[kind], kind == "list")
+                result.reads.setdefault(node_id, []).append(read)
         for ref, spec in raw.get("constants", {}).items():
             node_id, index = self._place(ref, prefix)
             value, needs = (spec, None) if isinstance(spec, str) else (spec["value"], spec["with"])
@@ -171,56 +180,78 @@ class FieldValueError(ValueError):
     """An element's text cannot become its field's type (already a finding from the guide)."""
 
 
+@dataclass(slots=True)
+class ReadPlan:
+    """Where one record's fields are in sets of one shape: compiled once per shape."""
+
+    fields: list[tuple[int, int, str, Callable[[str], Any], bool]] = field(default_factory=list)
+    groups: dict[str, tuple[RecordMap, list[ReadPlan]]] = field(default_factory=dict)
+
+
 def to_record(checked: CheckedSet, mapping: SetMapping | None = None) -> Record | None:
     """The typed record for a validated set, or None when its flavour is unknown or a field
     cannot be read (the validator has said why)."""
     if checked.flavour is None:
         return None
     mapping = mapping or mapping_for(checked.guide)
+    shape = checked.shape
+    plan = shape.plans.get(id(mapping.root))
+    if plan is None:
+        plan = shape.plans[id(mapping.root)] = _plan(shape, shape.tree, mapping.root)
     try:
-        values = _read(checked.root, mapping.root)
+        values = _read(plan, checked.transaction.segments)
         values["kind"] = Kind(checked.flavour.kind)
-        record: Record = _build(mapping.root, values)
-        return record
+        record: Record = mapping.root.record(**values)
     except (FieldValueError, TypeError, ValueError):
         return None
+    return record
 
 
-def _read(instance: Instance, record_map: RecordMap) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    groups = record_map.groups
-    for item in instance.items:
-        if isinstance(item, Instance):
-            group = groups.get(item.node.id)
+def _plan(
+    shape: Shape, tree: Tree, record_map: RecordMap, into: ReadPlan | None = None
+) -> ReadPlan:
+    plan = into or ReadPlan()
+    for item in tree.items:
+        if isinstance(item, Tree):
+            group = record_map.groups.get(item.node.id)
             if group is None:
-                values.update(_read(item, record_map))
+                _plan(shape, item, record_map, plan)
             else:
-                values.setdefault(group[0], []).append(_build(group[1], _read(item, group[1])))
+                name, inner = group
+                plan.groups.setdefault(name, (inner, []))[1].append(_plan(shape, item, inner))
             continue
-        node, segment, _ = item
-        group = groups.get(node.id) if node.id != record_map.node_id else None
+        node = shape.nodes[item]
+        assert node is not None
+        group = record_map.groups.get(node.id) if node.id != record_map.node_id else None
         if group is not None:
-            single = Instance(instance.node, [item])
-            values.setdefault(group[0], []).append(_build(group[1], _read(single, group[1])))
+            name, inner = group
+            single = ReadPlan(
+                [(item, *read[1:2], read[0], *read[2:]) for read in inner.reads.get(node.id, ())]
+            )
+            plan.groups.setdefault(name, (inner, []))[1].append(single)
             continue
-        for fm in record_map.by_node.get(node.id, ()):
-            _take(fm, node.id, segment, values)
-    return values
+        for field_name, index, parse, is_list in record_map.reads.get(node.id, ()):
+            plan.fields.append((item, index, field_name, parse, is_list))
+    return plan
 
 
-def _take(fm: FieldMap, node_id: str, segment: list[str], values: dict[str, Any]) -> None:
-    parse = PARSERS[fm.type]
-    for place_node, index in fm.places:
-        if place_node != node_id or index >= len(segment) or not segment[index]:
+def _read(plan: ReadPlan, segments: list[list[str]]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for position, index, name, parse, is_list in plan.fields:
+        segment = segments[position]
+        if index >= len(segment) or not segment[index]:
             continue
         try:
             value = parse(segment[index])
         except (ValueError, InvalidOperation) as error:
             raise FieldValueError(str(error)) from error
-        if fm.type == "list":
-            values.setdefault(fm.name, []).append(value)
+        if is_list:
+            values.setdefault(name, []).append(value)
         else:
-            values[fm.name] = value
+            values[name] = value
+    for name, (inner, plans) in plan.groups.items():
+        values[name] = tuple(_build(inner, _read(p, segments)) for p in plans)
+    return values
 
 
 def _build(record_map: RecordMap, values: dict[str, Any]) -> Any:

@@ -182,17 +182,34 @@ class EnvelopeWalker:
         self.line = 0
 
     def walk(self, segments: Iterable[list[str]]) -> Iterator[Event]:
-        for segment in segments:
-            self.line += 1
-            tag = segment[0]
-            if self._set is not None and tag not in _ENVELOPE_TAGS:
-                self._append(self._set, segment)
-                continue
-            yield from self._step(tag, segment)
+        """Events for a stream of segments."""
+        return self.walk_batches((segments,))
+
+    def walk_batches(self, batches: Iterable[Iterable[list[str]]]) -> Iterator[Event]:
+        """Events for a stream of segment batches (the reader's `batches()`): the fast path."""
+        envelope_tags = _ENVELOPE_TAGS
+        line = self.line
+        for batch in batches:
+            for segment in batch:
+                line += 1
+                tag = segment[0]
+                current = self._set
+                if current is not None and tag not in envelope_tags:
+                    current.segment_count += 1
+                    if current.segment_count <= MAX_SET_SEGMENTS:
+                        current.segments.append(segment)
+                    else:
+                        self.line = line
+                        self._append(current, segment)
+                    continue
+                self.line = line
+                yield from self._step(tag, segment)
+        self.line = line
         yield from self._close_all(at_end=True)
 
-    def _append(self, current: TransactionSet, segment: list[str]) -> None:
-        current.segment_count += 1
+    def _append(self, current: TransactionSet, segment: list[str], *, count: bool = False) -> None:
+        if count:
+            current.segment_count += 1
         if current.segment_count <= MAX_SET_SEGMENTS:
             current.segments.append(segment)
         elif current.segment_count == MAX_SET_SEGMENTS + 1:
@@ -357,11 +374,17 @@ class EnvelopeWalker:
         if current is None:
             self._stray(segment, "with no ST before it")
             return
-        self._append(current, segment)
+        self._append(current, segment, count=True)
+        count, control = _get(segment, 1), _get(segment, 2)
+        if control != current.control or count != str(current.segment_count):
+            self._check_trailer(current, count, control)
+        self._set = None
+        yield current
+
+    def _check_trailer(self, current: TransactionSet, count: str, control: str) -> None:
         where = current.location(
             file=self.name, segment="SE", position=current.segment_count, line=self.line
         )
-        count, control = _get(segment, 1), _get(segment, 2)
         if control != current.control:
             current.findings.append(
                 finding(
@@ -381,8 +404,6 @@ class EnvelopeWalker:
                     value=count,
                 )
             )
-        self._set = None
-        yield current
 
     def _close_set_if_open(self, where: Location) -> Iterator[Event]:
         current = self._set
