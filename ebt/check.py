@@ -234,12 +234,47 @@ class FileChecker:
                     value=tx.set_id,
                 )
             )
+        if self.reader.findings and _has_non_ascii(tx.segments):
+            problems.extend(_non_ascii_findings(tx, self.name))
         tx.findings = problems
         checked = validate_set(tx, guide, file=self.name, role_of=_role_of(tx.group))
         record = None
         if self.records and not checked.has_errors:
             record = to_record(checked, mapping_for(guide))
         return SetResult(tx, checked, record, checked.findings)
+
+
+def _has_non_ascii(segments: list[list[str]]) -> bool:
+    return not all(element.isascii() for segment in segments for element in segment)
+
+
+def _non_ascii_findings(tx: TransactionSet, file: str) -> list[Finding]:
+    """Name the element holding each non-ASCII character, so that the 997 rejects the set."""
+    out = []
+    for position, segment in enumerate(tx.segments, start=1):
+        for index, element in enumerate(segment[1:], start=1):
+            if not element.isascii():
+                ref = f"{segment[0][:3]}{index:02d}"
+                out.append(
+                    finding(
+                        "ELEMENT-BAD-CHARACTER",
+                        f"{ref} holds a non-ASCII character: {element!r}.",
+                        Location(
+                            file,
+                            tx.group.interchange.control,
+                            tx.group.control,
+                            tx.control,
+                            segment[0][:3],
+                            position,
+                            tx.line + position - 1,
+                            ref,
+                        ),
+                        text="*".join(segment)[:200],
+                        value=element,
+                        element_position=index,
+                    )
+                )
+    return out
 
 
 def _at(where: Location, element: str) -> Location:

@@ -29,6 +29,7 @@ def _clean(value: str, interchange: Interchange) -> str:
     seps = interchange.separators
     for char in (seps.element, seps.component, seps.segment, "\r", "\n"):
         value = value.replace(char, " ")
+    value = value.encode("ascii", "replace").decode("ascii")
     return value[:BAD_VALUE_LIMIT]
 
 
@@ -44,7 +45,14 @@ def set_ack(result: SetResult, book: GuideBook) -> SetAck:
             errors = ["5"]
     else:
         status = "E" if segments else "A"
-    return SetAck(tx.set_id, tx.control, status, tuple(errors[:5]), tuple(segments))
+    inbound = tx.group.interchange
+    return SetAck(
+        _clean(tx.set_id, inbound)[:3] or "000",
+        _clean(tx.control, inbound) or "0000",
+        status,
+        tuple(errors[:5]),
+        tuple(segments),
+    )
 
 
 def _segment_errors(
@@ -67,10 +75,11 @@ def _segment_errors(
             for f in items
             if f.kind.ak4 and f.element_position
         )[:99]
-        segment_level = [f.kind.ak3 for f in items if not f.kind.ak4]
+        segment_level = [f.kind.ak3 for f in items if not (f.kind.ak4 and f.element_position)]
         code = segment_level[0] if segment_level else "8"
         loop = items[0].location.loop
-        out.append(SegmentError(tag, position, loop, code, element_errors))
+        tag = _clean(tag, interchange).strip()[:3]
+        out.append(SegmentError(tag.ljust(2, "?"), position, loop, code, element_errors))
     return out
 
 
@@ -118,7 +127,7 @@ class GroupAcker:
 
 def _count_claimed(end: GroupEnd) -> int:
     for item in end.findings:
-        if item.code == "GE-COUNT" and item.value and item.value.isdigit():
+        if item.code == "GE-COUNT" and item.value and item.value.isascii() and item.value.isdigit():
             return int(item.value)
     return end.sets
 

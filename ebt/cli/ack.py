@@ -41,7 +41,8 @@ def ack(path: Path, output: Path | None, control_number: int) -> None:
     parts = []
     with path.open("rb") as source:
         for number, answer in enumerate(acknowledge(source, name=str(path))):
-            parts.append(ack_text(answer, control=control_number + number, when=when))
+            control = (control_number - 1 + number) % 999_999_999 + 1  # ISA13 wraps, 9 digits
+            parts.append(ack_text(answer, control=control, when=when))
     if not parts:
         report = check_file(path, strict=True)
         reason = report.findings[0].message if report.findings else "it holds no interchange"

@@ -29,8 +29,9 @@ def check_file(path: Path, *, strict: bool) -> FileReport:
 
 
 @click.command(
-    epilog="""\b
-Exit status: 0 no file has an error, 1 a file has an error, 2 usage (a missing file).
+    epilog="""Exit status: 0 no file has an error, 1 a file has an error, 2 usage (a missing
+file or a directory).
+
 \b
 Examples:
   ebt validate inbound/enroll.x12

@@ -13,7 +13,7 @@ from ebt.guides.model import ElementRule
 @lru_cache(maxsize=4096)
 def valid_date(value: str) -> bool:
     """CCYYMMDD (or YYMMDD in ISA09) is a real calendar date."""
-    if not value.isdigit() or len(value) not in (6, 8):
+    if not (value.isascii() and value.isdigit()) or len(value) not in (6, 8):
         return False
     year = int(value[:-4]) + (2000 if len(value) == 6 else 0)
     try:
@@ -26,7 +26,7 @@ def valid_date(value: str) -> bool:
 @lru_cache(maxsize=4096)
 def valid_time(value: str) -> bool:
     """HHMM, HHMMSS or HHMMSSd..: a real time of day."""
-    if not value.isdigit() or len(value) < 4:
+    if not (value.isascii() and value.isdigit()) or len(value) < 4:
         return False
     hours, minutes = int(value[:2]), int(value[2:4])
     seconds = int(value[4:6]) if len(value) >= 6 else 0
@@ -35,11 +35,12 @@ def valid_time(value: str) -> bool:
 
 def _is_decimal(value: str) -> bool:
     digits = value.removeprefix("-").replace(".", "", 1)
-    return digits.isdigit()
+    return digits.isascii() and digits.isdigit()
 
 
 def _is_integer(value: str) -> bool:
-    return value.removeprefix("-").isdigit()
+    digits = value.removeprefix("-")
+    return digits.isascii() and digits.isdigit()
 
 
 _KIND_CHECKS: dict[str, Callable[[str], bool]] = {

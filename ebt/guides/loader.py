@@ -181,6 +181,7 @@ class _GuideCompiler:
             functional_id=str(ansi["functional_id"]),
             ansi_segments=frozenset(ansi["segments"]),
             known_segments=known,
+            dictionary_segments=frozenset(self.dictionary.segments),
             root=root,
             nodes=self.nodes,
             flavours=flavours,

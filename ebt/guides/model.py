@@ -101,6 +101,7 @@ class Guide:
     functional_id: str
     ansi_segments: frozenset[str]
     known_segments: frozenset[str]
+    dictionary_segments: frozenset[str]
     root: LoopNode
     nodes: Mapping[str, SegmentNode | LoopNode]
     flavours: tuple[Flavour, ...]

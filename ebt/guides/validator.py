@@ -364,7 +364,7 @@ def _flavour(check: _Check, view: SetView, role_of: RoleOf | None) -> Flavour | 
 
 
 def _dictionary_tags(guide: Guide) -> frozenset[str]:
-    return guide.ansi_segments | {"ISA", "IEA", "GS", "GE", "TA1"} | guide.known_segments
+    return guide.dictionary_segments | guide.ansi_segments
 
 
 def _label(tag: str, qualifier: str | None) -> str:
@@ -451,4 +451,9 @@ def _rule_finding(check: _Check, code: str, target: str, message: str) -> Findin
     # a missing segment is pointed at by its enclosing loop, else by the trailer
     parent = check.position_of(node_id.rpartition("/")[0], len(check.tx.segments))
     position = check.position_of(node_id, parent)
-    return finding(code, message, check.location(node.tag, position, element or None))
+    return finding(
+        code,
+        message,
+        check.location(node.tag, position, element or None),
+        element_position=int(element[-2:]) if element else None,
+    )

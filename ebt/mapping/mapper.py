@@ -52,6 +52,8 @@ PARSERS: Mapping[str, Callable[[str], Any]] = {
 def _format(value: Any) -> str:
     if isinstance(value, date):
         return value.strftime("%Y%m%d")
+    if isinstance(value, Decimal):
+        return format(value, "f")  # never scientific notation: 1E+2 is not an X12 number
     return str(value)
 
 
@@ -301,7 +303,7 @@ def _write_node(
     if trigger is None and not rest and not always:
         return []
     if trigger is None:
-        trigger = _fixed(node.trigger, record_map)
+        trigger = trim(_fixed(node.trigger, record_map))
     return [trigger, *rest]
 
 

@@ -133,32 +133,33 @@ def _with(loc: Location, where: dict[str, str | int | None]) -> Location:
 
 class ControlNumbers:
     """The control numbers seen so far, held as runs so that a million sequential numbers
-    take a few bytes, not a million entries."""
+    take a few bytes, not a million entries. Numbers are compared as written: "0001" and
+    "00001" are different control numbers."""
 
     def __init__(self) -> None:
-        self._starts: list[int] = []
-        self._ends: list[int] = []
+        self._runs: dict[int, tuple[list[int], list[int]]] = {}  # width -> (starts, ends)
         self._other: set[str] = set()
 
     def add(self, control: str) -> bool:
         """Record `control`; False when it was already seen."""
-        if not control.isdigit():
+        if not (control.isascii() and control.isdigit()):
             seen = control in self._other
             self._other.add(control)
             return not seen
+        starts, ends = self._runs.setdefault(len(control), ([], []))
         number = int(control)
-        i = bisect_right(self._starts, number) - 1
-        if i >= 0 and number <= self._ends[i]:
+        i = bisect_right(starts, number) - 1
+        if i >= 0 and number <= ends[i]:
             return False
-        if i >= 0 and number == self._ends[i] + 1:
-            self._ends[i] = number
+        if i >= 0 and number == ends[i] + 1:
+            ends[i] = number
         else:
             i += 1
-            self._starts.insert(i, number)
-            self._ends.insert(i, number)
-        if i + 1 < len(self._starts) and self._starts[i + 1] == self._ends[i] + 1:
-            self._ends[i] = self._ends.pop(i + 1)
-            self._starts.pop(i + 1)
+            starts.insert(i, number)
+            ends.insert(i, number)
+        if i + 1 < len(starts) and starts[i + 1] == ends[i] + 1:
+            ends[i] = ends.pop(i + 1)
+            starts.pop(i + 1)
         return True
 
 
@@ -236,6 +237,8 @@ class EnvelopeWalker:
             yield from self._close_group(segment)
         elif tag == "IEA":
             yield from self._close_interchange(segment)
+        elif tag == "TA1" and self._interchange is not None and self._group is None:
+            pass  # an interchange acknowledgment, between ISA and the first GS
         else:
             self._stray(
                 segment,

@@ -15,6 +15,8 @@ from ebt.findings import Finding, Location, finding
 from ebt.syntax.separators import IsaHead, Separators, read_isa
 
 CHUNK_SIZE = 1 << 20
+SNIFF_SIZE = 512  # bytes looked at before deciding whether a file is X12
+WHITESPACE = " \t\r\n\x0b\x0c"  # what bytes.strip() strips; str.strip() strips more
 MAX_BYTE_FINDINGS = 20
 Segment = list[str]
 
@@ -87,7 +89,12 @@ class SegmentReader:
 
     def _start(self) -> str | None:
         """Read the first chunk and decide whether this is an X12 file at all."""
-        head = self._source.read(self._chunk_size)
+        head = self._source.read(max(self._chunk_size, SNIFF_SIZE))
+        while 0 < len(head) < SNIFF_SIZE:
+            more = self._source.read(SNIFF_SIZE)
+            if not more:
+                break
+            head += more
         self.bytes_read = len(head)
         where = Location(self.name)
         problem = _sniff(head)
@@ -117,11 +124,11 @@ class SegmentReader:
             if self.separators is None:
                 opened = self._open_interchange(buffer, eof)
                 if opened is None:
-                    return out, buffer, eof and not buffer.strip()
+                    return out, buffer, eof and not buffer.strip(WHITESPACE)
                 if isinstance(opened, Finding):
                     self.findings.append(opened)
                     return out, "", True
-                text = buffer.lstrip()
+                text = buffer.lstrip(WHITESPACE)
                 isa = text[: opened.length - len(opened.separators.suffix) - 1]
                 out.append(isa.split(opened.separators.element))
                 buffer = text[opened.length :]
@@ -140,7 +147,7 @@ class SegmentReader:
             self.separators = None
 
     def _open_interchange(self, buffer: str, eof: bool) -> IsaHead | Finding | None:
-        text = buffer.lstrip()
+        text = buffer.lstrip(WHITESPACE)
         if len(text) < 200 and not eof:
             return None  # wait for enough of the ISA
         if not text:
@@ -166,6 +173,8 @@ class SegmentReader:
     def _split(self, part: str, seps: Separators) -> list[Segment]:
         if not part:
             return []
+        if seps.suffix and part.startswith(seps.suffix):
+            part = part[len(seps.suffix) :]  # the line ending of the previous chunk's last segment
         if seps.suffix and part.count(seps.segment) == part.count(seps.terminator):
             raw = part.split(seps.terminator)
         else:
@@ -175,7 +184,7 @@ class SegmentReader:
 
     def _truncated(self, rest: str) -> list[Segment]:
         rest = rest.strip("\r\n")
-        if not rest.strip():
+        if not rest.strip(WHITESPACE):
             return []
         assert self.separators is not None
         elements = rest.split(self.separators.element)
@@ -214,7 +223,7 @@ def _segment_around(text: str, index: int, seps: Separators | None) -> str:
 
 def _sniff(head: bytes) -> Finding | None:
     """A finding when the first bytes show the file is not ASCII X12 at all."""
-    if not head.strip():
+    if not head.strip(WHITESPACE.encode()):
         return finding(
             "FILE-EMPTY", "The file is empty." if not head else "The file holds only white space."
         )

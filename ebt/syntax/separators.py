@@ -106,6 +106,14 @@ def read_isa(text: str, where: Location) -> IsaHead | Finding:
         )
     seps = Separators(element, component, segment, _line_ending(text, end, segment))
     problems = seps.problems()
+    if problems and found:
+        return finding(
+            "ISA-WIDTH",
+            "The ISA segment is not 106 characters and does not have sixteen elements, so its "
+            "separators cannot be found: " + "; ".join(problems) + ".",
+            where,
+            text=text[:end],
+        )
     if problems:
         return finding(
             "ISA-SEPARATORS",

@@ -60,6 +60,9 @@ def isa_segment(
         "P" if production else "T",
         separators.component,
     )
+    too_wide = [v for v, width in zip(values, ISA_WIDTHS, strict=True) if len(v) > width]
+    if too_wide:
+        raise ValueError(f"ISA values wider than their fixed width: {too_wide}")
     return ["ISA", *(value.ljust(width) for value, width in zip(values, ISA_WIDTHS, strict=True))]
 
 
