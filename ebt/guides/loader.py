@@ -309,12 +309,19 @@ class _GuideCompiler:
                 f"{predicate!r}; known: {sorted(PREDICATES)}"
             )
         target = self._target(str(raw["require"]), str(raw["id"]))
+        each = raw.get("each")
+        if each is not None and not isinstance(self.nodes.get(each), LoopNode):
+            raise GuideError(
+                f"{self.source}: condition {raw['id']} applies to each {each!r}, "
+                "which is not a loop"
+            )
         return Condition(
             str(raw["id"]),
             predicate,
             target,
             str(raw["message"]),
             raw.get("otherwise") == "not_used",
+            each,
         )
 
 

@@ -77,6 +77,7 @@ class Condition:
     target: str  # node id, optionally ".ELEMENT"
     message: str
     otherwise_not_used: bool
+    each: str | None = None  # a loop id: the rule applies to every occurrence of that loop
 
 
 @dataclass(frozen=True, slots=True)

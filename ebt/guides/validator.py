@@ -16,7 +16,7 @@ from weakref import WeakKeyDictionary
 
 from ebt.findings import Finding, Location, finding
 from ebt.guides.conditions import PREDICATES, SetView
-from ebt.guides.model import ElementRule, Flavour, Guide, LoopNode, SegmentNode
+from ebt.guides.model import Condition, ElementRule, Flavour, Guide, LoopNode, SegmentNode
 from ebt.syntax.envelope import TransactionSet
 
 MAX_SHAPES = 4096  # shapes remembered per guide; real files repeat a handful
@@ -416,26 +416,48 @@ def _apply_flavour(check: _Check, view: SetView, flavour: Flavour) -> None:
 
 def _apply_conditions(check: _Check, view: SetView) -> None:
     for condition in check.guide.conditions:
-        holds = PREDICATES[condition.predicate](view)
-        present = view.present(condition.target)
-        if holds and not present:
-            check.findings.append(
-                _rule_finding(
-                    check,
-                    "RULE-REQUIRED",
-                    condition.target,
-                    f"{condition.message} [condition {condition.id}].",
-                )
-            )
-        elif not holds and present and condition.otherwise_not_used:
-            check.findings.append(
-                _rule_finding(
-                    check,
-                    "RULE-NOT-USED",
-                    condition.target,
-                    f"{condition.message} [condition {condition.id}].",
-                )
-            )
+        if condition.each is None:
+            _apply_condition(check, condition, view, None)
+            continue
+        for tree in _occurrences(check.shape.tree, condition.each):
+            scoped = SetView(_positions_in(tree, check.shape), check.tx.segments)
+            _apply_condition(check, condition, scoped, _first_position(tree))
+
+
+def _apply_condition(check: _Check, condition: Condition, view: SetView, at: int | None) -> None:
+    holds = PREDICATES[condition.predicate](view)
+    present = view.present(condition.target)
+    message = f"{condition.message} [condition {condition.id}]."
+    if holds and not present:
+        check.findings.append(_rule_finding(check, "RULE-REQUIRED", condition.target, message, at))
+    elif not holds and present and condition.otherwise_not_used:
+        check.findings.append(_rule_finding(check, "RULE-NOT-USED", condition.target, message, at))
+
+
+def _occurrences(tree: Tree, loop_id: str) -> list[Tree]:
+    found = []
+    for item in tree.items:
+        if isinstance(item, Tree):
+            found.extend([item] if item.node.id == loop_id else _occurrences(item, loop_id))
+    return found
+
+
+def _positions_in(tree: Tree, shape: Shape) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for item in tree.items:
+        if isinstance(item, Tree):
+            for node_id, found in _positions_in(item, shape).items():
+                out.setdefault(node_id, []).extend(found)
+        else:
+            node = shape.nodes[item]
+            if node is not None:
+                out.setdefault(node.id, []).append(item)
+    return out
+
+
+def _first_position(tree: Tree) -> int:
+    first = tree.items[0]
+    return first + 1 if isinstance(first, int) else _first_position(first)
 
 
 def _target_label(guide: Guide, target: str) -> str:
@@ -445,12 +467,15 @@ def _target_label(guide: Guide, target: str) -> str:
     return f"{element} of {label}" if element else label
 
 
-def _rule_finding(check: _Check, code: str, target: str, message: str) -> Finding:
+def _rule_finding(
+    check: _Check, code: str, target: str, message: str, at: int | None = None
+) -> Finding:
+    """`at`: the position of the loop occurrence the rule was checked in, if any."""
     node_id, _, element = target.partition(".")
     node = check.guide.nodes[node_id]
     # a missing segment is pointed at by its enclosing loop, else by the trailer
-    parent = check.position_of(node_id.rpartition("/")[0], len(check.tx.segments))
-    position = check.position_of(node_id, parent)
+    parent = at or check.position_of(node_id.rpartition("/")[0], len(check.tx.segments))
+    position = parent if at and code == "RULE-REQUIRED" else check.position_of(node_id, parent)
     return finding(
         code,
         message,
