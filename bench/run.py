@@ -66,8 +66,10 @@ def measure_floor(path: Path) -> int:
 
 def measure_read(path: Path) -> int:
     """SegmentReader over the file; the number of segments."""
+    from ebt.runtime import tune_for_batch
     from ebt.syntax.reader import SegmentReader
 
+    tune_for_batch()  # as the ebt command runs
     with path.open("rb") as source:
         return sum(len(batch) for batch in SegmentReader(source, name=str(path)).batches())
 
@@ -75,7 +77,9 @@ def measure_read(path: Path) -> int:
 def measure_full(path: Path) -> int:
     """The whole pipeline; the number of transaction sets that became typed records."""
     from ebt.check import FileChecker, SetResult
+    from ebt.runtime import tune_for_batch
 
+    tune_for_batch()  # as the ebt command runs
     records = 0
     with path.open("rb") as source:
         for event in FileChecker(source, name=str(path), records=True).events():

@@ -29,6 +29,9 @@ from ebt.syntax.envelope import (
     TransactionSet,
 )
 from ebt.syntax.reader import SegmentReader
+from ebt.syntax.writer import ISA_WIDTHS
+
+ISA_ELEMENT_WIDTHS = sum(ISA_WIDTHS)
 
 
 @dataclass(slots=True)
@@ -132,8 +135,15 @@ class FileChecker:
             yield FileFindings(new)
 
     def _envelope_findings(
-        self, tag: str, segment: tuple[str, ...], where: Location, code: str
+        self,
+        tag: str,
+        segment: tuple[str, ...],
+        where: Location,
+        code: str,
+        skip: frozenset[str] = frozenset(),
     ) -> list[Finding]:
+        """Element checks of ISA or GS; errors become `code` (ISA-VALUE, GS-VALUE) except
+        those whose element code is in `skip`."""
         rules = self.book.envelope.segments[tag]
         out: list[Finding] = []
 
@@ -150,6 +160,7 @@ class FileChecker:
             )
 
         check_elements(rules, list(segment), at, out)
+        out = [f for f in out if f.code not in skip]
         text = "*".join(segment)[:200]
         return [
             finding(
@@ -167,7 +178,10 @@ class FileChecker:
 
     def _check_isa(self, interchange: Interchange) -> list[Finding]:
         where = Location(self.name, interchange=interchange.control, line=interchange.line)
-        return self._envelope_findings("ISA", interchange.isa, where, "ISA-VALUE")
+        # when the ISA is not fixed width the reader has said so (ISA-WIDTH): not again per element
+        fixed = sum(len(e) for e in interchange.isa[1:]) == ISA_ELEMENT_WIDTHS
+        skip = frozenset() if fixed else frozenset({"ELEMENT-TOO-SHORT", "ELEMENT-TOO-LONG"})
+        return self._envelope_findings("ISA", interchange.isa, where, "ISA-VALUE", skip)
 
     def _check_gs(self, group: Group) -> list[Finding]:
         where = Location(

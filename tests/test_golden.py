@@ -41,11 +41,7 @@ TODAY = "2026-11-20"
 # - TA1 for an ISA of the wrong width: docs/decisions/0004 says E, but ISA-WIDTH is a reader
 #   (file) finding that never reaches the interchange's TA1, and the short element is also an
 #   ISA-VALUE error, so the TA1 is R with note 024.
-KNOWN_BUGS: dict[str, dict[str, str]] = {
-    "bad/isa-width--short-sender.x12": {
-        "ta1": "TA1 for a readable wrong-width ISA is R*024, not E*022 (decision 0004)"
-    },
-}
+KNOWN_BUGS: dict[str, dict[str, str]] = {}
 
 
 # -- running the command line ----------------------------------------------------------------

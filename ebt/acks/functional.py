@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO
 
-from ebt.check import FileChecker, GroupStart, InterchangeStart, SetResult
+from ebt.check import FileChecker, FileFindings, GroupStart, InterchangeStart, SetResult
 from ebt.findings import Finding
 from ebt.guides.loader import GuideBook, default_guidebook
 from ebt.mapping.mapper import guidebook_mapping, to_segments
@@ -154,9 +154,13 @@ def acknowledge(
     group: GroupAcker | None = None
     group_findings: list[Finding] = []
     group_ids: tuple[str, str] | None = None
+    pending: list[Finding] = []  # byte-level findings that concern the interchange (TA1)
     for event in checker.events():
-        if isinstance(event, InterchangeStart):
-            envelope, acks, group_ids = list(event.findings), [], None
+        if isinstance(event, FileFindings):
+            pending.extend(f for f in event.findings if f.kind.ta1)
+        elif isinstance(event, InterchangeStart):
+            envelope, acks, group_ids = pending + list(event.findings), [], None
+            pending = []
         elif isinstance(event, GroupStart):
             group_findings = list(event.findings)
             group_ids = group_ids or (event.group.sender, event.group.receiver)
@@ -171,7 +175,8 @@ def acknowledge(
                 acks.append(group.finish(event))
             group = None
         elif isinstance(event, InterchangeEnd):
-            envelope.extend(event.findings)
+            envelope.extend(pending + event.findings)
+            pending = []
             yield InterchangeAck(event.interchange, _ta1(envelope), acks, group_ids)
 
 

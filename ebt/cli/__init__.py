@@ -9,6 +9,7 @@ from ebt.cli.ack import ack
 from ebt.cli.clock import today_option
 from ebt.cli.show import show
 from ebt.cli.validate import validate
+from ebt.runtime import tune_for_batch
 
 
 @click.group(
@@ -23,6 +24,7 @@ Examples:
 @click.version_option(__version__, prog_name="ebt")
 def main() -> None:
     """Process Maine-style retail electricity EBT/EDI transactions (X12 814, 997, 824)."""
+    tune_for_batch()
 
 
 main.add_command(validate)
