@@ -10,7 +10,7 @@ import click
 
 from ebt.check import FileChecker, SetResult
 from ebt.cli.render import plain
-from ebt.cli.sources import existing_files
+from ebt.cli.sources import existing_files, format_option
 
 
 def transactions_of(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
@@ -61,14 +61,7 @@ Examples:
 """,
 )
 @click.argument("path", type=existing_files)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for programs.",
-)
+@format_option
 def show(path: Path, fmt: str) -> None:
     """Show the typed transactions in an X12 file (814, 997, 824)."""
     records, problems = transactions_of(path)

@@ -9,7 +9,7 @@ import click
 
 from ebt.check import FileChecker, FileReport, InterchangeStart, SetResult
 from ebt.cli.render import report_json, report_text
-from ebt.cli.sources import existing_files
+from ebt.cli.sources import existing_files, format_option
 
 
 def check_file(path: Path, *, strict: bool) -> FileReport:
@@ -40,14 +40,7 @@ Examples:
 """,
 )
 @click.argument("paths", nargs=-1, required=True, type=existing_files)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for programs.",
-)
+@format_option
 @click.option("--strict", is_flag=True, help="Stop each file at its first error.")
 def validate(paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
     """Validate X12 files against the implementation guide in force on their date."""
