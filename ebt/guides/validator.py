@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from ebt.codegen import compile_function
 from ebt.findings import Finding, Location, finding
 from ebt.guides.conditions import PREDICATES, SetView
 from ebt.guides.model import Condition, ElementRule, Flavour, Guide, LoopNode, SegmentNode
@@ -47,17 +48,55 @@ class Shape:
     """Where each segment of a set of this shape sits in the guide, and what is wrong with
     the shape itself."""
 
-    __slots__ = ("nodes", "plans", "positions", "problems", "tree")
+    __slots__ = ("checks", "limits", "nodes", "plans", "positions", "problems", "suspects", "tree")
 
     def __init__(self, nodes: list[SegmentNode | None], tree: Tree, problems: list[_Problem]):
         self.nodes = tuple(nodes)
         self.tree = tree
         self.problems = tuple(problems)
         self.positions: dict[str, list[int]] = {}
+        # every element check of every segment, in one flat list: (position, *ElementChecker.fast)
+        self.checks: list[tuple[int, int, bool, int, int, Any, Any]] = []
+        # (position, how many elements the segment may carry before one is unused or too many)
+        self.limits: list[tuple[int, int]] = []
         for position, node in enumerate(nodes):
-            if node is not None:
-                self.positions.setdefault(node.id, []).append(position)
+            if node is None:
+                continue
+            self.positions.setdefault(node.id, []).append(position)
+            checker = node.checker
+            self.checks.extend((position, *fast) for fast in checker.fast)
+            first_unused = checker.unused[0] - 1 if checker.unused else checker.count
+            self.limits.append((position, first_unused))
         self.plans: dict[int, Any] = {}  # the mapper's read plans, by record map
+        self.suspects = _compile_suspects(self)
+
+
+def _compile_suspects(shape: Shape) -> Callable[[list[list[str]]], list[int]]:
+    """A function of the set's segments giving the positions of segments that fail any
+    element check: the checks of `shape.checks` and `shape.limits` as straight-line code."""
+    namespace: dict[str, Any] = {}
+    body = ["bad = []"]
+    by_position: dict[int, list[str]] = {}
+    for number, (position, index, required, low, high, codes, kind_ok) in enumerate(shape.checks):
+        wrong = [f"not {low} <= len(v) <= {high}"]
+        if codes is not None:
+            namespace[f"C{number}"] = codes
+            wrong.append(f"v not in C{number}")
+        if kind_ok is not None:
+            namespace[f"K{number}"] = kind_ok
+            wrong.append(f"not K{number}(v)")
+        present = f"n > {index} and (v := s[{index}])"
+        test = " or ".join(wrong)
+        by_position.setdefault(position, []).append(
+            f"not ({present}) or {test}" if required else f"({present}) and ({test})"
+        )
+    for position, limit in shape.limits:
+        by_position.setdefault(position, []).insert(0, f"n > {limit + 1}")
+    for position, tests in sorted(by_position.items()):
+        body.append(f"s = S[{position}]; n = len(s)")
+        body.append(f"if {' or '.join(f'({t})' for t in tests)}: bad.append({position})")
+    body.append("return bad")
+    return compile_function("suspects", body, namespace)
 
 
 @dataclass(slots=True)
@@ -290,11 +329,13 @@ class _Check:
             )
 
     def elements(self) -> None:
-        for index, (node, segment) in enumerate(
-            zip(self.shape.nodes, self.tx.segments, strict=True)
-        ):
-            if node is not None and not node.checker.ok(segment):
-                self.element_findings(node, segment, index + 1)
+        """One pass over every checked element of the set; a segment that fails any check is
+        then checked again, slowly, to say exactly what is wrong."""
+        segments = self.tx.segments
+        for position in self.shape.suspects(segments):
+            node = self.shape.nodes[position]
+            assert node is not None
+            self.element_findings(node, segments[position], position + 1)
 
     def element_findings(self, node: SegmentNode, segment: list[str], position: int) -> None:
         loop = node.loop_id.rpartition("/")[2].partition(":")[0] or None

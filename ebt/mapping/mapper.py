@@ -12,11 +12,12 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from ebt.codegen import compile_function
 from ebt.guides.loader import GuideBook, default_guidebook
 from ebt.guides.model import Guide, LoopNode, SegmentNode
 from ebt.guides.validator import CheckedSet, Shape, Tree
@@ -178,10 +179,6 @@ def mapping_for(guide: Guide, folder: Path | None = None) -> SetMapping:
 # -- X12 to record -------------------------------------------------------------------------
 
 
-class FieldValueError(ValueError):
-    """An element's text cannot become its field's type (already a finding from the guide)."""
-
-
 @dataclass(slots=True)
 class ReadPlan:
     """Where one record's fields are in sets of one shape: compiled once per shape."""
@@ -197,16 +194,56 @@ def to_record(checked: CheckedSet, mapping: SetMapping | None = None) -> Record 
         return None
     mapping = mapping or mapping_for(checked.guide)
     shape = checked.shape
-    plan = shape.plans.get(id(mapping.root))
-    if plan is None:
-        plan = shape.plans[id(mapping.root)] = _plan(shape, shape.tree, mapping.root)
+    read = shape.plans.get(id(mapping.root))
+    if read is None:
+        plan = _plan(shape, shape.tree, mapping.root)
+        read = shape.plans[id(mapping.root)] = _compile_reader(plan)
     try:
-        values = _read(plan, checked.transaction.segments)
-        values["kind"] = Kind(checked.flavour.kind)
-        record: Record = mapping.root.record(**values)
-    except (FieldValueError, TypeError, ValueError):
+        values = read(checked.transaction.segments)
+        record: Record = mapping.root.record(kind=Kind(checked.flavour.kind), **values)
+    except (TypeError, ValueError, ArithmeticError):  # decimal errors are ArithmeticErrors
         return None
     return record
+
+
+def _compile_reader(plan: ReadPlan) -> Callable[[list[list[str]]], dict[str, Any]]:
+    """The read plan as straight-line code: a function of the set's segments giving the
+    record's field values (see `ebt.codegen`)."""
+    namespace: dict[str, Any] = {}
+    body = ["kw = {}"]
+    lists: dict[str, str] = {}
+    current = -1
+    for number, (position, index, name, parse, is_list) in enumerate(plan.fields):
+        if position != current:
+            body.append(f"s = S[{position}]; n = len(s)")
+            current = position
+        value = "v"
+        if parse is not str:
+            namespace[f"P{number}"] = parse
+            value = f"P{number}(v)"
+        if is_list:
+            local = lists.setdefault(name, f"L{len(lists)}")
+            body.insert(0, f"{local} = []")
+            body.append(f"if n > {index} and (v := s[{index}]): {local}.append({value})")
+        else:
+            body.append(f"if n > {index} and (v := s[{index}]): kw[{name!r}] = {value}")
+    for name, local in lists.items():
+        body.append(f"if {local}: kw[{name!r}] = tuple({local})")
+    for group_number, (name, (inner, plans)) in enumerate(plan.groups.items()):
+        makers = []
+        for instance_number, instance in enumerate(plans):
+            maker = f"G{group_number}_{instance_number}"
+            namespace[maker] = _compile_record(inner, instance)
+            makers.append(f"{maker}(S)")
+        body.append(f"kw[{name!r}] = ({', '.join(makers)},)")
+    body.append("return kw")
+    return compile_function("read", body, namespace)
+
+
+def _compile_record(record_map: RecordMap, plan: ReadPlan) -> Callable[[list[list[str]]], Any]:
+    read = _compile_reader(plan)
+    record = record_map.record
+    return lambda segments: record(**read(segments))
 
 
 def _plan(
@@ -235,32 +272,6 @@ def _plan(
         for field_name, index, parse, is_list in record_map.reads.get(node.id, ()):
             plan.fields.append((item, index, field_name, parse, is_list))
     return plan
-
-
-def _read(plan: ReadPlan, segments: list[list[str]]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for position, index, name, parse, is_list in plan.fields:
-        segment = segments[position]
-        if index >= len(segment) or not segment[index]:
-            continue
-        try:
-            value = parse(segment[index])
-        except (ValueError, InvalidOperation) as error:
-            raise FieldValueError(str(error)) from error
-        if is_list:
-            values.setdefault(name, []).append(value)
-        else:
-            values[name] = value
-    for name, (inner, plans) in plan.groups.items():
-        values[name] = tuple(_build(inner, _read(p, segments)) for p in plans)
-    return values
-
-
-def _build(record_map: RecordMap, values: dict[str, Any]) -> Any:
-    for key, value in values.items():
-        if isinstance(value, list):
-            values[key] = tuple(value)
-    return record_map.record(**values)
 
 
 # -- record to X12 -------------------------------------------------------------------------

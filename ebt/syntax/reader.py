@@ -14,7 +14,7 @@ from typing import BinaryIO
 from ebt.findings import Finding, Location, finding
 from ebt.syntax.separators import IsaHead, Separators, read_isa
 
-CHUNK_SIZE = 1 << 20
+CHUNK_SIZE = 1 << 16  # small enough that a batch of segments stays in the CPU caches
 SNIFF_SIZE = 512  # bytes looked at before deciding whether a file is X12
 WHITESPACE = " \t\r\n\x0b\x0c"  # what bytes.strip() strips; str.strip() strips more
 MAX_BYTE_FINDINGS = 20
@@ -137,6 +137,8 @@ class SegmentReader:
             close = _find_iea_end(buffer, seps)
             if close is None:
                 cut = buffer.rfind(seps.segment) + 1
+                if cut and buffer.startswith(seps.suffix, cut):
+                    cut += len(seps.suffix)
                 out.extend(self._split(buffer[:cut], seps))
                 buffer = buffer[cut:]
                 if eof:
@@ -173,10 +175,16 @@ class SegmentReader:
     def _split(self, part: str, seps: Separators) -> list[Segment]:
         if not part:
             return []
-        if seps.suffix and part.startswith(seps.suffix):
-            part = part[len(seps.suffix) :]  # the line ending of the previous chunk's last segment
-        if seps.suffix and part.count(seps.segment) == part.count(seps.terminator):
-            raw = part.split(seps.terminator)
+        suffix = seps.suffix
+        if suffix:
+            if part.startswith(suffix):
+                part = part[len(suffix) :]  # the line ending of the previous chunk's last segment
+            if part.endswith(seps.segment):
+                part = part[:-1]  # its own last line ending is still to come
+            if part.count(seps.segment) == part.count(seps.terminator):
+                raw = part.split(seps.terminator)  # the fast path: every terminator has its suffix
+            else:
+                raw = [s.strip("\r\n") for s in part.split(seps.segment)]
         else:
             raw = [s.strip("\r\n") for s in part.split(seps.segment)]
         element = seps.element
