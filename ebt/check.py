@@ -16,7 +16,7 @@ from ebt.findings import Finding, Location, Severity, finding
 from ebt.guides.conditions import SetView
 from ebt.guides.elements import check_elements
 from ebt.guides.loader import GuideBook, default_guidebook
-from ebt.guides.model import ElementRule
+from ebt.guides.model import ElementRule, Guide
 from ebt.guides.validator import CheckedSet, validate_set
 from ebt.mapping.mapper import mapping_for, to_record
 from ebt.mapping.records import Record
@@ -210,12 +210,31 @@ class FileChecker:
         return found
 
     def _check_set(self, tx: TransactionSet) -> SetResult:
-        where = Location(
-            self.name, tx.group.interchange.control, tx.group.control, tx.control, "ST", 1, tx.line
-        )
         guide = self.book.guide_for(tx.set_id, _group_date(tx.group.date))
         expected_group = self.book.functional_id(tx.set_id)
         problems = [f.at(file=self.name) for f in tx.findings] if tx.findings else []
+        if guide is None or tx.group.functional_id != expected_group:
+            return self._misplaced(tx, guide, expected_group, problems)
+        if self.reader.findings and _has_non_ascii(tx.segments):
+            problems.extend(_non_ascii_findings(tx, self.name))
+        tx.findings = problems
+        checked = validate_set(tx, guide, file=self.name, role_of=_role_of(tx.group))
+        record = None
+        if self.records and not checked.has_errors:
+            record = to_record(checked, mapping_for(guide))
+        return SetResult(tx, checked, record, checked.findings)
+
+    def _misplaced(
+        self,
+        tx: TransactionSet,
+        guide: Guide | None,
+        expected_group: str | None,
+        problems: list[Finding],
+    ) -> SetResult:
+        """A set with no guide, or in the wrong kind of group."""
+        where = Location(
+            self.name, tx.group.interchange.control, tx.group.control, tx.control, "ST", 1, tx.line
+        )
         if expected_group is None or (guide is None and not self.book.guides.get(tx.set_id)):
             problems.append(
                 finding(
@@ -252,10 +271,7 @@ class FileChecker:
             problems.extend(_non_ascii_findings(tx, self.name))
         tx.findings = problems
         checked = validate_set(tx, guide, file=self.name, role_of=_role_of(tx.group))
-        record = None
-        if self.records and not checked.has_errors:
-            record = to_record(checked, mapping_for(guide))
-        return SetResult(tx, checked, record, checked.findings)
+        return SetResult(tx, checked, None, checked.findings)
 
 
 def _has_non_ascii(segments: list[list[str]]) -> bool:

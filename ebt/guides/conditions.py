@@ -23,13 +23,17 @@ class SetView:
         return [self._segments[p] for p in self._positions.get(node, ())]
 
     def present(self, target: str) -> bool:
+        """Whether a node ("LIN/REF:12") or an element of it ("BGN.BGN06") was sent."""
         node, _, element = target.partition(".")
+        return self.present_at(node, int(element[-2:]) if element else 0)
+
+    def present_at(self, node: str, index: int) -> bool:
+        """Whether `node` was sent (index 0) or its element `index` has a value."""
         found = self._positions.get(node)
         if not found:
             return False
-        if not element:
+        if not index:
             return True
-        index = int(element[-2:])
         segments = self._segments
         return any(index < len(segments[p]) and segments[p][index] for p in found)
 

@@ -189,6 +189,9 @@ class _GuideCompiler:
             code_lists=self.lists,
             flavour_places=places,
             flavour_index={k: tuple(v) for k, v in index.items()},
+            compiled_conditions=tuple(
+                (c, PREDICATES[c.predicate], c.node, c.index) for c in conditions
+            ),
         )
 
     def _loop(

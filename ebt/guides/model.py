@@ -8,7 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ebt.guides.conditions import SetView
+    from ebt.guides.conditions import Predicate, SetView
     from ebt.guides.elements import ElementChecker
 
 
@@ -79,6 +79,16 @@ class Condition:
     otherwise_not_used: bool
     each: str | None = None  # a loop id: the rule applies to every occurrence of that loop
 
+    @property
+    def node(self) -> str:
+        return self.target.partition(".")[0]
+
+    @property
+    def index(self) -> int:
+        """The target element's position, 0 when the target is the whole segment."""
+        element = self.target.partition(".")[2]
+        return int(element[-2:]) if element else 0
+
 
 @dataclass(frozen=True, slots=True)
 class Flavour:
@@ -111,6 +121,8 @@ class Guide:
     # every (node, element) a flavour matches on, and flavours by the values found there
     flavour_places: tuple[tuple[str, int], ...] = ()
     flavour_index: Mapping[tuple[str, ...], tuple[Flavour, ...]] = field(default_factory=dict)
+    # each condition with its predicate function, target node and element position
+    compiled_conditions: tuple[tuple[Condition, Predicate, str, int], ...] = ()
 
     @property
     def label(self) -> str:

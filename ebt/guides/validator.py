@@ -16,7 +16,7 @@ from weakref import WeakKeyDictionary
 
 from ebt.codegen import compile_function
 from ebt.findings import Finding, Location, finding
-from ebt.guides.conditions import PREDICATES, SetView
+from ebt.guides.conditions import SetView
 from ebt.guides.model import Condition, ElementRule, Flavour, Guide, LoopNode, SegmentNode
 from ebt.syntax.envelope import TransactionSet
 
@@ -456,22 +456,25 @@ def _apply_flavour(check: _Check, view: SetView, flavour: Flavour) -> None:
 
 
 def _apply_conditions(check: _Check, view: SetView) -> None:
-    for condition in check.guide.conditions:
+    guide = check.guide
+    for condition, predicate, node, index in guide.compiled_conditions:
         if condition.each is None:
-            _apply_condition(check, condition, view, None)
+            _apply_condition(check, condition, predicate(view), view.present_at(node, index))
             continue
         for tree in _occurrences(check.shape.tree, condition.each):
             scoped = SetView(_positions_in(tree, check.shape), check.tx.segments)
-            _apply_condition(check, condition, scoped, _first_position(tree))
+            holds, present = predicate(scoped), scoped.present_at(node, index)
+            _apply_condition(check, condition, holds, present, _first_position(tree))
 
 
-def _apply_condition(check: _Check, condition: Condition, view: SetView, at: int | None) -> None:
-    holds = PREDICATES[condition.predicate](view)
-    present = view.present(condition.target)
-    message = f"{condition.message} [condition {condition.id}]."
+def _apply_condition(
+    check: _Check, condition: Condition, holds: bool, present: bool, at: int | None = None
+) -> None:
     if holds and not present:
+        message = f"{condition.message} [condition {condition.id}]."
         check.findings.append(_rule_finding(check, "RULE-REQUIRED", condition.target, message, at))
     elif not holds and present and condition.otherwise_not_used:
+        message = f"{condition.message} [condition {condition.id}]."
         check.findings.append(_rule_finding(check, "RULE-NOT-USED", condition.target, message, at))
 
 

@@ -354,7 +354,8 @@ class EnvelopeWalker:
     # -- transaction sets ------------------------------------------------------------------
 
     def _open_set(self, segment: list[str]) -> Iterator[Event]:
-        yield from self._close_set_if_open(self._here(segment))
+        if self._set is not None:
+            yield from self._close_set_if_open(self._here(segment))
         if self._group is None:
             self._stray(segment, "outside a GS/GE functional group")
             return
