@@ -12,7 +12,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import BinaryIO
 
-from ebt.findings import Finding, Location, Severity, finding
+from ebt.findings import Finding, Location, Severity, a_or_an, finding
 from ebt.guides.conditions import SetView
 from ebt.guides.elements import check_elements
 from ebt.guides.loader import GuideBook, default_guidebook
@@ -261,7 +261,7 @@ class FileChecker:
             problems.append(
                 finding(
                     "ST-GROUP-MISMATCH",
-                    f"A {tx.set_id} belongs in a group with GS01 "
+                    f"{a_or_an(tx.set_id).capitalize()} belongs in a group with GS01 "
                     f"{expected_group!r}, but this group's GS01 is {tx.group.functional_id!r}.",
                     _at(where, "ST01"),
                     value=tx.set_id,

@@ -61,7 +61,6 @@ KINDS: dict[str, FindingKind] = {
             "FILE-TRAILING-DATA",
             E,
             "Remove what follows the last IEA, or start it with an ISA segment.",
-            ta1="023",
         ),
         # The interchange envelope (answered with a TA1)
         _kind(
@@ -209,6 +208,12 @@ KINDS: dict[str, FindingKind] = {
             ak3="8",
             ak4="10",
         ),
+        _kind(
+            "SEGMENT-TRAILING-SEPARATOR",
+            W,
+            "Remove the element separators at the end of the segment: X12 does not send "
+            "trailing empty elements.",
+        ),
         # Situational rules of the guide (named conditions)
         _kind(
             "RULE-REQUIRED", E, "Add what the guide requires in this situation.", ak3="3", ak4="2"
@@ -277,6 +282,18 @@ class Finding:
     def at(self, **where: str | int | None) -> Finding:
         """The same finding with more of its location filled in."""
         return replace(self, location=replace(self.location, **where))  # type: ignore[arg-type]
+
+
+def a_or_an(phrase: str) -> str:
+    """The phrase with its indefinite article: "an enrollment request", "an 814", "a 997"."""
+    first = phrase.lower()
+    vowel_sound = first[:1] in "aeiou" or first.startswith(("8", "11", "18"))
+    return f"{'an' if vowel_sound else 'a'} {phrase}"
+
+
+def count_of(number: int, noun: str) -> str:
+    """ "1 character", "2 characters"."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def finding(

@@ -258,6 +258,13 @@ def test_ack_golden(fixture: Path, update_golden: bool) -> None:
     target = golden_path(fixture, ".997.x12")
     skip_known_wrong(fixture, target, update_golden, "validate", "ack", "ta1")
     result = ack_run(fixture)
+    if result.exit_code == 0 and not result.stdout:
+        # Only 997 groups and a sound envelope: nothing is owed, and no golden 997.
+        assert "nothing to acknowledge" in result.stderr
+        if update_golden and target.exists():
+            target.unlink()
+        assert not target.exists(), f"{rel(target)} is stale; run `pytest --update-golden`"
+        return
     if result.exit_code != 0:
         # No interchange to answer: a one-line error, and no golden 997.
         assert result.exit_code == 1
@@ -308,7 +315,7 @@ def test_bad_file_reports_its_code(fixture: Path) -> None:
 
 def _ack_segments(fixture: Path) -> list[list[str]] | None:
     result = ack_run(fixture)
-    return x12_segments(result.stdout) if result.exit_code == 0 else None
+    return x12_segments(result.stdout) if result.exit_code == 0 and result.stdout else None
 
 
 @pytest.mark.parametrize("fixture", params(ALL))
@@ -330,9 +337,10 @@ def test_ack_never_answers_a_997(fixture: Path) -> None:
 
 def test_997_fixture_gets_no_functional_ack() -> None:
     for name in ("good/997-functional-ack.x12", "bad/segment-missing--997-without-ak9.x12"):
-        segments = _ack_segments(FIXTURES / name)
-        assert segments is not None
-        assert [s[0] for s in segments if s[0] in ("GS", "ST", "AK1")] == []
+        result = ack_run(FIXTURES / name)
+        assert result.exit_code == 0
+        assert result.stdout == ""  # not even an empty interchange
+        assert "nothing to acknowledge" in result.stderr
 
 
 @pytest.mark.parametrize("fixture", params(ALL, "ack"))
@@ -375,7 +383,6 @@ def test_ta1_for_a_readable_wrong_width_isa(fixture: Path) -> None:
 # 997 guide's code lists or lengths do not allow; reading such a 997 back flags the echo.
 ECHOES_BAD_VALUE = {
     "bad/element-too-short--st02-one-digit.x12",  # AK202 '1'
-    "bad/st-unsupported--867-usage.x12",  # AK101 'PT', AK201 '867'
 }
 
 
@@ -383,7 +390,7 @@ ECHOES_BAD_VALUE = {
 def test_ack_reads_back_clean(fixture: Path, tmp_path: Path) -> None:
     """What `ebt ack` writes, `ebt validate` accepts and `ebt show` reads as 997s."""
     result = ack_run(fixture)
-    if result.exit_code != 0 or key(fixture) in ECHOES_BAD_VALUE:
+    if result.exit_code != 0 or not result.stdout or key(fixture) in ECHOES_BAD_VALUE:
         return
     answer = tmp_path / "answer.x12"
     answer.write_bytes(result.stdout.encode("latin-1"))

@@ -38,11 +38,21 @@ def ack(path: Path, output: Path | None, control_number: int) -> None:
     """Write the 997 functional acknowledgment for every functional group in PATH, and a
     TA1 for each interchange whose envelope is broken. A 997 is never acknowledged."""
     when = now()
-    parts = []
+    parts: list[str] = []
+    interchanges = 0
     with path.open("rb") as source:
-        for number, answer in enumerate(acknowledge(source, name=str(path))):
-            control = (control_number - 1 + number) % 999_999_999 + 1  # ISA13 wraps, 9 digits
+        for answer in acknowledge(source, name=str(path)):
+            interchanges += 1
+            if not answer.acks and answer.ta1 is None:
+                continue  # only 997 groups, and a sound envelope: nothing is owed
+            control = (control_number - 1 + len(parts)) % 999_999_999 + 1  # ISA13: 9 digits
             parts.append(ack_text(answer, control=control, when=when))
+    if interchanges and not parts:
+        click.echo(
+            f"{path}: nothing to acknowledge: it holds only 997s, and a 997 is never acknowledged.",
+            err=True,
+        )
+        return
     if not parts:
         report = check_file(path, strict=True)
         reason = report.findings[0].message if report.findings else "it holds no interchange"

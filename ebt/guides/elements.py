@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from functools import lru_cache
 
-from ebt.findings import Finding, Location, finding
+from ebt.findings import Finding, Location, count_of, finding
 from ebt.guides.model import ElementRule
 
 
@@ -43,6 +43,8 @@ def _is_integer(value: str) -> bool:
     return digits.isascii() and digits.isdigit()
 
 
+NUMERIC = frozenset({"N0", "R"})
+
 _KIND_CHECKS: dict[str, Callable[[str], bool]] = {
     "DT": valid_date,
     "TM": valid_time,
@@ -64,17 +66,13 @@ class ElementChecker:
         self.rules = rules
         self.count = len(rules)
         self.by_index = {rule.index: rule for rule in rules}
-        self.fast: tuple[_Fast, ...] = tuple(
-            (r.index, r.required, r.min_length, r.max_length, r.codes, _KIND_CHECKS.get(r.kind))
-            for r in rules
-            if r.used or r.required
-        )
+        self.fast: tuple[_Fast, ...] = tuple(_fast(r) for r in rules if r.used or r.required)
         self.unused = tuple(r.index for r in rules if not (r.used or r.required))
 
     def ok(self, segment: list[str]) -> bool:
         """True when `check` would find nothing: the fast path for clean segments."""
         values = len(segment) - 1
-        if values > self.count:
+        if values > self.count or (values and not segment[-1]):
             return False
         for index, required, low, high, codes, kind_ok in self.fast:
             value = segment[index] if index <= values else ""
@@ -103,6 +101,14 @@ class ElementChecker:
     ) -> None:
         """Append a finding to `out` for each element of `segment` that breaks its rule."""
         values = len(segment) - 1
+        if values and not segment[-1]:
+            out.append(
+                finding(
+                    "SEGMENT-TRAILING-SEPARATOR",
+                    f"{segment[0]} ends with an element separator (an empty last element).",
+                    where(None),
+                )
+            )
         if values > self.count:
             out.append(
                 finding(
@@ -173,17 +179,44 @@ def check_elements(
     ElementChecker(rules).check(segment, where, out)
 
 
+def _length(kind: str, value: str) -> int:
+    """An element's X12 length: numbers do not count their sign or decimal point."""
+    if kind in NUMERIC:
+        return len(value) - value.startswith("-") - value.count(".")
+    return len(value)
+
+
+def _fast(rule: ElementRule) -> _Fast:
+    """The hot-path form of a rule. Numbers check their length with their type, since the
+    sign and decimal point do not count."""
+    kind_ok = _KIND_CHECKS.get(rule.kind)
+    if rule.kind not in NUMERIC or kind_ok is None:
+        return (rule.index, rule.required, rule.min_length, rule.max_length, rule.codes, kind_ok)
+    low, high, is_number = rule.min_length, rule.max_length, kind_ok
+
+    def number_ok(value: str) -> bool:
+        return is_number(value) and low <= _length(rule.kind, value) <= high
+
+    return (rule.index, rule.required, 1, high + 2, rule.codes, number_ok)
+
+
 def _problem(rule: ElementRule, value: str) -> tuple[str, str] | None:
-    length = len(value)
     label = f"{rule.ref} ({rule.name})"
+    kind = rule.kind
+    if kind == "N0" and not _is_integer(value):
+        return "ELEMENT-BAD-CHARACTER", f"{label} is {value!r}; it must be a whole number."
+    if kind == "R" and not _is_decimal(value):
+        return "ELEMENT-BAD-CHARACTER", f"{label} is {value!r}; it must be a decimal number."
+    length = _length(kind, value)
     if length < rule.min_length:
         return "ELEMENT-TOO-SHORT", (
-            f"{label} is {value!r}, {length} characters; at least {rule.min_length} are required."
+            f"{label} is {value!r}, {count_of(length, 'character')}; at least "
+            f"{rule.min_length} {'is' if rule.min_length == 1 else 'are'} required."
         )
     if length > rule.max_length:
         return "ELEMENT-TOO-LONG", (
-            f"{label} is {value[:40]!r}, {length} characters; at most "
-            f"{rule.max_length} are allowed."
+            f"{label} is {value[:40]!r}, {count_of(length, 'character')}; at most "
+            f"{rule.max_length} {'is' if rule.max_length == 1 else 'are'} allowed."
         )
     codes = rule.codes
     if codes is not None and value not in codes:
@@ -191,13 +224,8 @@ def _problem(rule: ElementRule, value: str) -> tuple[str, str] | None:
             f"{code} ({meaning})" if meaning else code for code, meaning in list(codes.items())[:12]
         )
         return "ELEMENT-CODE", f"{label} is {value!r}, which is not one of: {listed}."
-    kind = rule.kind
     if kind == "DT" and not valid_date(value):
         return "ELEMENT-DATE", f"{label} is {value!r}, which is not a real date (CCYYMMDD)."
     if kind == "TM" and not valid_time(value):
         return "ELEMENT-TIME", f"{label} is {value!r}, which is not a time (HHMM)."
-    if kind == "N0" and not _is_integer(value):
-        return "ELEMENT-BAD-CHARACTER", f"{label} is {value!r}; it must be a whole number."
-    if kind == "R" and not _is_decimal(value):
-        return "ELEMENT-BAD-CHARACTER", f"{label} is {value!r}; it must be a decimal number."
     return None

@@ -15,7 +15,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from ebt.codegen import compile_function
-from ebt.findings import Finding, Location, finding
+from ebt.findings import Finding, Location, a_or_an, finding
 from ebt.guides.conditions import SetView
 from ebt.guides.model import Condition, ElementRule, Flavour, Guide, LoopNode, SegmentNode
 from ebt.syntax.envelope import TransactionSet
@@ -91,7 +91,7 @@ def _compile_suspects(shape: Shape) -> Callable[[list[list[str]]], list[int]]:
             f"not ({present}) or {test}" if required else f"({present}) and ({test})"
         )
     for position, limit in shape.limits:
-        by_position.setdefault(position, []).insert(0, f"n > {limit + 1}")
+        by_position.setdefault(position, []).insert(0, f"n > {limit + 1} or (n > 1 and not s[-1])")
     for position, tests in sorted(by_position.items()):
         body.append(f"s = S[{position}]; n = len(s)")
         body.append(f"if {' or '.join(f'({t})' for t in tests)}: bad.append({position})")
@@ -207,6 +207,7 @@ class _ShapeWalk:
                 f"{_where(context.loop)}; the guide allows {node.max_use}.",
                 position,
                 tag,
+                loop=context.loop.tag or None,
             )
         context.tree.items.append(index)
         self.nodes.append(node)
@@ -318,7 +319,10 @@ class _Check:
 
     def structure(self) -> None:
         segments = self.tx.segments
+        trailer_missing = any(f.code == "SE-MISSING" for f in self.findings)
         for p in self.shape.problems:
+            if trailer_missing and p.code == "SEGMENT-MISSING" and p.segment == "SE":
+                continue  # the envelope walk has said so (SE-MISSING)
             text = (
                 _text(segments[p.position - 1]) if p.quote and p.position <= len(segments) else None
             )
@@ -443,14 +447,22 @@ def _apply_flavour(check: _Check, view: SetView, flavour: Flavour) -> None:
         if not view.present(target):
             label = _target_label(check.guide, target)
             check.findings.append(
-                _rule_finding(check, "RULE-REQUIRED", target, f"A {flavour.name} requires {label}.")
+                _rule_finding(
+                    check,
+                    "RULE-REQUIRED",
+                    target,
+                    f"{a_or_an(flavour.name).capitalize()} requires {label}.",
+                )
             )
     for target in flavour.not_used:
         if view.present(target):
             label = _target_label(check.guide, target)
             check.findings.append(
                 _rule_finding(
-                    check, "RULE-NOT-USED", target, f"A {flavour.name} does not use {label}."
+                    check,
+                    "RULE-NOT-USED",
+                    target,
+                    f"{a_or_an(flavour.name).capitalize()} does not use {label}.",
                 )
             )
 

@@ -71,21 +71,30 @@ class SegmentReader:
         return text
 
     def _report_non_ascii(self, data: bytes, text: str, start: int) -> None:
-        for index, char in enumerate(text):
-            if ord(char) < 128:
-                continue
-            if self._byte_findings >= MAX_BYTE_FINDINGS:
+        """One finding per run of non-ASCII bytes (an accented letter in UTF-8 is two)."""
+        index = 0
+        while self._byte_findings < MAX_BYTE_FINDINGS:
+            index = next((i for i in range(index, len(text)) if ord(text[i]) > 127), -1)
+            if index < 0:
                 return
+            end = index
+            while end < len(text) and ord(text[end]) > 127:
+                end += 1
+            run = data[index:end]
+            shown = run.decode("utf-8", errors="replace") if len(run) > 1 else text[index]
             self._byte_findings += 1
             self.findings.append(
                 finding(
                     "FILE-NON-ASCII",
-                    f"Byte 0x{data[index]:02X} at offset {start + index} is not ASCII "
-                    f"(in {_segment_around(text, index, self.separators)!r}).",
+                    f"{'Bytes' if len(run) > 1 else 'Byte'} {' '.join(f'0x{b:02X}' for b in run)} "
+                    f"({shown!r}) "
+                    f"at offset {start + index} {'are' if len(run) > 1 else 'is'} not ASCII, "
+                    f"in {_segment_around(text, index, self.separators)!r}.",
                     Location(self.name),
-                    value=char,
+                    value=text[index:end],
                 )
             )
+            index = end
 
     def _start(self) -> str | None:
         """Read the first chunk and decide whether this is an X12 file at all."""
@@ -155,6 +164,10 @@ class SegmentReader:
         if not text:
             return None
         where = Location(self.name, segment="ISA")
+        if eof and len(text) < 3 and "ISA".startswith(text):
+            return finding(
+                "FILE-TRUNCATED", f"The file ends after {text!r}, inside the ISA.", where, text=text
+            )
         if not text.startswith("ISA"):
             if self.interchanges:
                 return finding(
