@@ -16,10 +16,8 @@ def segment_text(segment: Sequence[str], separators: Separators) -> str:
 
 
 def write_segments(segments: Iterable[Sequence[str]], separators: Separators) -> Iterator[str]:
-    """X12 text, a segment at a time; trailing empty elements are dropped (except in ISA)."""
+    """X12 text, a segment at a time, exactly as given (build segments with `trim`)."""
     for segment in segments:
-        if segment[0] != "ISA":
-            segment = trim(segment)
         yield segment_text(segment, separators)
 
 
