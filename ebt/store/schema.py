@@ -1,0 +1,341 @@
+"""The relational store: SQLAlchemy 2.0 models for partners, premises, meters, accounts,
+supplier periods, processes, inbound files and transactions, findings, decisions, the outbox,
+meter reads, final bills, landlord agreements and work items.
+
+Conventions: surrogate integer keys; business keys (DUNS, account number, meter number) are
+unique; dates are calendar dates in US Eastern time; a supplier period covers
+[start, end): `end` is the first day the next supplier of record serves (null while open).
+A supplier of NULL is Standard Offer service.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+SCHEMA_VERSION = 1
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class PartnerRole(StrEnum):
+    TD = "T&D"
+    CES = "CES"
+
+
+class PeriodStatus(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+
+
+class ProcessKind(StrEnum):
+    ENROLLMENT = "enrollment"
+    SWITCH = "switch"
+    DROP = "drop"
+    CHANGE = "change"
+    REINSTATEMENT = "reinstatement"
+    RETURN_TO_STANDARD_OFFER = "return_to_standard_offer"
+    MOVE = "move"
+    LANDLORD_REVERSION = "landlord_reversion"
+    METER_EXCHANGE = "meter_exchange"
+
+
+class ProcessState(StrEnum):
+    REJECTED = "rejected"
+    PENDING = "pending"  # accepted, waiting for its effective date
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class TradingPartner(Base):
+    __tablename__ = "trading_partners"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    duns: Mapped[str] = mapped_column(String(13), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    role: Mapped[str] = mapped_column(String(3))  # PartnerRole
+    licensed: Mapped[bool] = mapped_column(Boolean, default=True)
+    billing_options: Mapped[str] = mapped_column(String(20), default="LDC,DUAL")
+    production: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Premise(Base):
+    __tablename__ = "premises"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    street: Mapped[str] = mapped_column(String(55))
+    street2: Mapped[str | None] = mapped_column(String(55))
+    city: Mapped[str] = mapped_column(String(30))
+    state: Mapped[str] = mapped_column(String(2))
+    postal_code: Mapped[str] = mapped_column(String(15))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("premises.id"))
+
+
+class Meter(Base):
+    __tablename__ = "meters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    type: Mapped[str] = mapped_column(String(20))  # e.g. KWH, KWH_DEMAND, TOU
+    smart: Mapped[bool] = mapped_column(Boolean, default=False)  # telemetered (AMI)
+    multiplier_active: Mapped[Decimal] = mapped_column(Numeric(12, 4), default=Decimal(1))
+    multiplier_reactive: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
+    multiplier_demand: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
+    rate_structures: Mapped[str] = mapped_column(String(60), default="FLAT")  # comma list
+
+
+class MeterInstallation(Base):
+    __tablename__ = "meter_installations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meter_id: Mapped[int] = mapped_column(ForeignKey("meters.id"), index=True)
+    premise_id: Mapped[int] = mapped_column(ForeignKey("premises.id"), index=True)
+    installed_on: Mapped[date] = mapped_column(Date)
+    removed_on: Mapped[date | None] = mapped_column(Date)
+
+
+class CycleRead(Base):
+    """A scheduled cycle meter read date of a bill cycle."""
+
+    __tablename__ = "cycle_reads"
+    __table_args__ = (UniqueConstraint("bill_cycle", "read_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bill_cycle: Mapped[str] = mapped_column(String(4), index=True)
+    read_date: Mapped[date] = mapped_column(Date)
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    customer_name: Mapped[str] = mapped_column(String(60))
+    premise_id: Mapped[int] = mapped_column(ForeignKey("premises.id"), index=True)
+    bill_cycle: Mapped[str] = mapped_column(String(4))
+    status: Mapped[str] = mapped_column(String(12), default="active")  # active, final, closed
+    services: Mapped[str] = mapped_column(String(20), default="EL")  # comma list
+    rate_class: Mapped[str | None] = mapped_column(String(20))
+    opened_on: Mapped[date] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+
+
+class SupplierPeriod(Base):
+    """Who is the supplier of record of an account over [start, end); NULL = Standard Offer."""
+
+    __tablename__ = "supplier_periods"
+    __table_args__ = (Index("ix_supplier_periods_account_start", "account_id", "start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("trading_partners.id"))
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10))  # PeriodStatus
+    process_id: Mapped[int | None] = mapped_column(ForeignKey("processes.id"))
+    billing_option: Mapped[str | None] = mapped_column(String(4))
+    bill_calculator: Mapped[str | None] = mapped_column(String(4))
+    ces_rate_code: Mapped[str | None] = mapped_column(String(30))
+    ces_account: Mapped[str | None] = mapped_column(String(30))
+
+
+class Process(Base):
+    """One customer or supplier request and everything done about it."""
+
+    __tablename__ = "processes"
+    __table_args__ = (Index("ix_processes_account_state", "account_id", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))  # ProcessKind
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    ces_id: Mapped[int | None] = mapped_column(ForeignKey("trading_partners.id"))
+    state: Mapped[str] = mapped_column(String(12))  # ProcessState
+    reference: Mapped[str | None] = mapped_column(String(30), index=True)  # the request's BGN02
+    requested_on: Mapped[date] = mapped_column(Date)
+    effective_on: Mapped[date | None] = mapped_column(Date)
+    fee: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))  # off-cycle drop fee
+    detail: Mapped[str | None] = mapped_column(Text)  # JSON: what the process carries
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class InboundFile(Base):
+    __tablename__ = "inbound_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12))  # received, processed, error
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Interchange(Base):
+    __tablename__ = "interchanges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("inbound_files.id"), index=True)
+    control: Mapped[str] = mapped_column(String(9))  # ISA13
+    sender: Mapped[str] = mapped_column(String(15))  # ISA06
+    receiver: Mapped[str] = mapped_column(String(15))  # ISA08
+    production: Mapped[bool] = mapped_column(Boolean)
+
+
+class Transaction(Base):
+    """One inbound transaction set, as received (raw text), with its outcome."""
+
+    __tablename__ = "transactions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    interchange_id: Mapped[int] = mapped_column(ForeignKey("interchanges.id"), index=True)
+    group_control: Mapped[str] = mapped_column(String(9))  # GS06
+    control: Mapped[str] = mapped_column(String(9))  # ST02
+    set_id: Mapped[str] = mapped_column(String(3))
+    kind: Mapped[str | None] = mapped_column(String(30))
+    reference: Mapped[str | None] = mapped_column(String(30), index=True)  # BGN02
+    sender: Mapped[str | None] = mapped_column(String(15))  # the CES or T&D id (N1)
+    account_number: Mapped[str | None] = mapped_column(String(30), index=True)
+    status: Mapped[str] = mapped_column(String(12))  # accepted, rejected, syntax_error, ignored
+    raw: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class FindingRow(Base):
+    __tablename__ = "findings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("inbound_files.id"), index=True)
+    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"))
+    code: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(8))
+    message: Mapped[str] = mapped_column(Text)
+    segment: Mapped[str | None] = mapped_column(String(3))
+    position: Mapped[int | None] = mapped_column(Integer)
+    element: Mapped[str | None] = mapped_column(String(6))
+
+
+class Decision(Base):
+    """The rules' answer to one request: which table, each step and answer, the outcome."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"), index=True)
+    process_id: Mapped[int | None] = mapped_column(ForeignKey("processes.id"), index=True)
+    reference: Mapped[str | None] = mapped_column(String(30), index=True)  # BGN02 decided
+    table_name: Mapped[str] = mapped_column(String(40))
+    table_version: Mapped[str] = mapped_column(String(20))
+    steps: Mapped[str] = mapped_column(Text)  # JSON list of {step, question, predicate, answer}
+    outcome: Mapped[str] = mapped_column(String(30))
+    code: Mapped[str | None] = mapped_column(String(3))  # REF*7G when rejected
+    decided_on: Mapped[date] = mapped_column(Date)
+
+
+class Outbox(Base):
+    """Every outbound message, written in the same database transaction as the state change."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_unsent", "sent_at", "recipient"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(15))  # DUNS
+    set_id: Mapped[str] = mapped_column(String(3))  # 814, 997, 824
+    kind: Mapped[str] = mapped_column(String(30))
+    body: Mapped[str] = mapped_column(Text)  # JSON of the typed record
+    process_id: Mapped[int | None] = mapped_column(ForeignKey("processes.id"), index=True)
+    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"))
+    account_number: Mapped[str | None] = mapped_column(String(30), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    file_name: Mapped[str | None] = mapped_column(String(255))
+
+
+class ControlNumber(Base):
+    """The last interchange control number used towards each partner: never reused."""
+
+    __tablename__ = "control_numbers"
+
+    partner: Mapped[str] = mapped_column(String(15), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class MeterRead(Base):
+    __tablename__ = "meter_reads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meter_id: Mapped[int] = mapped_column(ForeignKey("meters.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    read_on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(12))  # cycle, final, exchange, first, start
+    value: Mapped[Decimal] = mapped_column(Numeric(14, 3))
+
+
+class FinalBill(Base):
+    __tablename__ = "final_bills"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    process_id: Mapped[int | None] = mapped_column(ForeignKey("processes.id"))
+    bill_date: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    transferred_to_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    ces_id: Mapped[int | None] = mapped_column(ForeignKey("trading_partners.id"))
+    receivable_carried_until: Mapped[date | None] = mapped_column(Date)
+    written_off_on: Mapped[date | None] = mapped_column(Date)
+
+
+class LandlordAgreement(Base):
+    __tablename__ = "landlord_agreements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    landlord_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    premise_id: Mapped[int] = mapped_column(ForeignKey("premises.id"), index=True)
+    service: Mapped[str] = mapped_column(String(4), default="EL")
+    season_start: Mapped[str | None] = mapped_column(String(5))  # MM-DD, null = all year
+    season_end: Mapped[str | None] = mapped_column(String(5))
+    reverts: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class WorkItem(Base):
+    """An exception for a person to resolve."""
+
+    __tablename__ = "work_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    process_id: Mapped[int | None] = mapped_column(ForeignKey("processes.id"))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+
