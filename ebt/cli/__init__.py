@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 
 from ebt import __version__
+from ebt.cli.account import account, explain, find
 from ebt.cli.ack import ack
 from ebt.cli.clock import today_option
+from ebt.cli.process import process
 from ebt.cli.show import show
 from ebt.cli.validate import validate
 from ebt.runtime import tune_for_batch
@@ -30,3 +32,7 @@ def main() -> None:
 main.add_command(validate)
 main.add_command(show)
 main.add_command(ack)
+main.add_command(process)
+main.add_command(account)
+main.add_command(explain)
+main.add_command(find)

@@ -27,7 +27,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 SCHEMA_VERSION = 1
 
@@ -167,6 +167,8 @@ class SupplierPeriod(Base):
     ces_rate_code: Mapped[str | None] = mapped_column(String(30))
     ces_account: Mapped[str | None] = mapped_column(String(30))
 
+    process: Mapped[Process | None] = relationship()
+
 
 class Process(Base):
     """One customer or supplier request and everything done about it."""
@@ -242,6 +244,8 @@ class FindingRow(Base):
     position: Mapped[int | None] = mapped_column(Integer)
     element: Mapped[str | None] = mapped_column(String(6))
 
+    transaction: Mapped[Transaction | None] = relationship()
+
 
 class Decision(Base):
     """The rules' answer to one request: which table, each step and answer, the outcome."""
@@ -258,6 +262,9 @@ class Decision(Base):
     outcome: Mapped[str] = mapped_column(String(30))
     code: Mapped[str | None] = mapped_column(String(3))  # REF*7G when rejected
     decided_on: Mapped[date] = mapped_column(Date)
+
+    transaction: Mapped[Transaction | None] = relationship()
+    process: Mapped[Process | None] = relationship()
 
 
 class Outbox(Base):
@@ -277,6 +284,9 @@ class Outbox(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     file_name: Mapped[str | None] = mapped_column(String(255))
+
+    transaction: Mapped[Transaction | None] = relationship()
+    process: Mapped[Process | None] = relationship()
 
 
 class ControlNumber(Base):
@@ -338,4 +348,3 @@ class WorkItem(Base):
     status: Mapped[str] = mapped_column(String(10), default="open")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
-

@@ -1,0 +1,167 @@
+"""The account aggregate: one T&D account with its supplier periods and open processes.
+
+The market service loads the aggregates a batch of requests touches, decides each request in
+delivery order against them (so a second request for the same account sees the first's
+effect: first in wins), and lets the unit of work write every change at the end of the batch.
+All state changes to an account go through these methods, which keep its supplier-of-record
+timeline whole: one supplier per day, no gaps, no overlaps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from ebt.store.schema import (
+    Account,
+    PeriodStatus,
+    Process,
+    ProcessKind,
+    ProcessState,
+    SupplierPeriod,
+)
+
+
+@dataclass(slots=True)
+class AccountAggregate:
+    account: Account
+    periods: list[SupplierPeriod] = field(default_factory=list)  # by start
+    processes: list[Process] = field(default_factory=list)  # pending ones, and this run's
+    new: list[object] = field(default_factory=list)  # rows to add to the session
+
+    @property
+    def number(self) -> str:
+        return self.account.number
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def live_periods(self) -> list[SupplierPeriod]:
+        return [p for p in self.periods if p.status != PeriodStatus.CANCELLED]
+
+    def period_on(self, day: date) -> SupplierPeriod | None:
+        """The supplier period covering `day`."""
+        for period in self.live_periods():
+            if period.start <= day and (period.end is None or day < period.end):
+                return period
+        return None
+
+    def supplier_on(self, day: date) -> int | None:
+        """The supplier of record's partner id on `day` (None: Standard Offer)."""
+        period = self.period_on(day)
+        return None if period is None else period.supplier_id
+
+    def open_period(self) -> SupplierPeriod | None:
+        """The last period, the one with no end (or ending on a pending change)."""
+        live = self.live_periods()
+        return live[-1] if live else None
+
+    def pending(self, *kinds: ProcessKind) -> list[Process]:
+        wanted = {str(k) for k in kinds}
+        return [
+            p
+            for p in self.processes
+            if p.state == ProcessState.PENDING and (not wanted or p.kind in wanted)
+        ]
+
+    def pending_supplier_change(self) -> Process | None:
+        """A pending enrollment, switch, drop or return to Standard Offer."""
+        found = self.pending(
+            ProcessKind.ENROLLMENT,
+            ProcessKind.SWITCH,
+            ProcessKind.DROP,
+            ProcessKind.RETURN_TO_STANDARD_OFFER,
+        )
+        return found[0] if found else None
+
+    # -- changing --------------------------------------------------------------------------
+
+    def start_process(
+        self,
+        *,
+        kind: ProcessKind,
+        ces_id: int | None,
+        state: ProcessState,
+        reference: str | None,
+        today: date,
+        now: datetime,
+        effective_on: date | None = None,
+    ) -> Process:
+        process = Process(
+            kind=str(kind),
+            account_id=self.account.id,
+            ces_id=ces_id,
+            state=str(state),
+            reference=reference,
+            requested_on=today,
+            effective_on=effective_on,
+            created_at=now,
+        )
+        self.processes.append(process)
+        self.new.append(process)
+        return process
+
+    def change_supplier(
+        self,
+        *,
+        supplier_id: int | None,
+        on: date,
+        process: Process,
+        billing_option: str | None = None,
+        bill_calculator: str | None = None,
+        ces_rate_code: str | None = None,
+        ces_account: str | None = None,
+    ) -> SupplierPeriod:
+        """From `on`, `supplier_id` (None: Standard Offer) is the supplier of record: the
+        period covering `on` ends there, later pending periods are cancelled."""
+        for period in self.live_periods():
+            if period.start >= on:
+                period.status = str(PeriodStatus.CANCELLED)
+            elif period.end is None or period.end > on:
+                period.end = on
+        new = SupplierPeriod(
+            account_id=self.account.id,
+            supplier_id=supplier_id,
+            start=on,
+            end=None,
+            status=str(PeriodStatus.PENDING),
+            process=process,
+            billing_option=billing_option,
+            bill_calculator=bill_calculator,
+            ces_rate_code=ces_rate_code,
+            ces_account=ces_account,
+        )
+        self.periods.append(new)
+        self.periods.sort(key=lambda p: p.start)
+        self.new.append(new)
+        return new
+
+    def cancel_supplier_change(self, process: Process) -> None:
+        """Undo a pending change of supplier: its period is cancelled and the one before it
+        runs on again."""
+        mine = [p for p in self.live_periods() if p.process is process]
+        for period in mine:
+            period.status = str(PeriodStatus.CANCELLED)
+            before = [p for p in self.live_periods() if p.end == period.start]
+            for previous in before:
+                previous.end = None
+        process.state = str(ProcessState.CANCELLED)
+
+    def advance(self, today: date) -> None:
+        """Bring statuses up to `today`: periods that have started are active, those that
+        have ended are ended, processes whose effective date has come are completed."""
+        for period in self.periods:
+            if period.status == PeriodStatus.CANCELLED:
+                continue
+            if period.end is not None and period.end <= today:
+                period.status = str(PeriodStatus.ENDED)
+            elif period.start <= today:
+                period.status = str(PeriodStatus.ACTIVE)
+            else:
+                period.status = str(PeriodStatus.PENDING)
+        for process in self.processes:
+            if (
+                process.state == ProcessState.PENDING
+                and process.effective_on is not None
+                and process.effective_on <= today
+            ):
+                process.state = str(ProcessState.COMPLETED)

@@ -1,0 +1,711 @@
+"""Process an inbound file: validate, decide every supplier request, commit, answer.
+
+One inbound file is recorded with its hash (a file already processed is not processed
+again); its interchanges and transaction sets are recorded with their raw text and findings;
+every valid CES request is decided by its decision table in delivery order (first in wins)
+against the account aggregates; the state change, the decision with its trace and every
+outbound message (outbox) are committed in one database transaction per batch. A crash is
+recovered by running the same file again: what was committed is skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ebt.acks.functional import acknowledge
+from ebt.calendar import MaineCalendar
+from ebt.check import FileChecker, InterchangeStart, SetResult
+from ebt.guides.loader import default_guidebook
+from ebt.mapping.mapper import guidebook_mapping, to_segments
+from ebt.mapping.records import Kind, Meter, Transaction814
+from ebt.market import responses
+from ebt.market.account import AccountAggregate
+from ebt.market.facts import AccountFacts, Facts, MeterFacts, Partner, PendingFacts
+from ebt.market.predicates import PREDICATES
+from ebt.rules.parameters import Parameters
+from ebt.rules.tables import RuleBook, Verdict, evaluate
+from ebt.store.schema import (
+    Account,
+    CycleRead,
+    Decision,
+    FindingRow,
+    InboundFile,
+    Interchange,
+    MeterInstallation,
+    Outbox,
+    Process,
+    ProcessKind,
+    ProcessState,
+    SupplierPeriod,
+    TradingPartner,
+    Transaction,
+)
+from ebt.store.schema import (
+    Meter as MeterRow,
+)
+
+BATCH = 500
+TABLES = {
+    Kind.ENROLLMENT_REQUEST: "enrollment",
+    Kind.DROP_REQUEST: "drop",
+    Kind.CHANGE_REQUEST: "change",
+    Kind.REINSTATEMENT_REQUEST: "reinstatement",
+}
+
+
+@dataclass(slots=True)
+class RunSummary:
+    """What one `process` run did with a file."""
+
+    file: str
+    duplicate: bool = False
+    resumed: bool = False
+    transactions: int = 0
+    skipped: int = 0  # already committed by an earlier, interrupted run
+    syntax_errors: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    rejects: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Market:
+    """What decisions need besides the store: rules, parameters, calendar, the clock."""
+
+    rulebook: RuleBook
+    parameters: Parameters
+    calendar: MaineCalendar
+    today: date
+    now: datetime
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as source:
+        for chunk in iter(lambda: source.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+class _Reference:
+    """Partners and cycle reads, read once per run."""
+
+    def __init__(self, session: Session):
+        rows = session.scalars(select(TradingPartner)).all()
+        self.partners = {p.duns: _partner(p) for p in rows}
+        self.by_id = {p.id: p for p in self.partners.values()}
+        tds = [p for p in self.partners.values() if p.role == "T&D"]
+        self.td = tds[0] if tds else None
+        self.reads: dict[str, list[date]] = {}
+        for read in session.scalars(select(CycleRead).order_by(CycleRead.read_date)):
+            self.reads.setdefault(read.bill_cycle, []).append(read.read_date)
+
+
+def _partner(row: TradingPartner) -> Partner:
+    options = frozenset(o.strip() for o in row.billing_options.split(",") if o.strip())
+    return Partner(row.id, row.duns, row.name, row.role, row.licensed, options)
+
+
+class Processor:
+    """Process inbound files into the store with the market's rules."""
+
+    def __init__(self, sessions: sessionmaker[Session], market: Market):
+        self.sessions = sessions
+        self.market = market
+
+    def process_path(self, path: Path) -> RunSummary:
+        digest, size = file_digest(path)
+        with path.open("rb") as source:
+            return self.process(source, name=path.name, digest=digest, size=size)
+
+    def process_bytes(self, data: bytes, name: str) -> RunSummary:
+        digest = hashlib.sha256(data).hexdigest()
+        return self.process(io.BytesIO(data), name=name, digest=digest, size=len(data))
+
+    def process(self, source: BinaryIO, *, name: str, digest: str, size: int) -> RunSummary:
+        summary = RunSummary(name)
+        with self.sessions() as session:
+            known = session.scalar(select(InboundFile).where(InboundFile.sha256 == digest))
+            if known is not None and known.status == "processed":
+                summary.duplicate = True
+                return summary
+            if known is None:
+                known = InboundFile(
+                    name=name,
+                    sha256=digest,
+                    size=size,
+                    status="received",
+                    received_at=self.market.now,
+                )
+                session.add(known)
+                session.commit()
+            else:
+                summary.resumed = True
+            file_id = known.id
+        run = _Run(self, file_id, name, summary)
+        run.consume(FileChecker(source, name=name).events())
+        source.seek(0)
+        run.finish(source)
+        return summary
+
+
+class _Run:
+    def __init__(self, processor: Processor, file_id: int, name: str, summary: RunSummary):
+        self.processor = processor
+        self.market = processor.market
+        self.file_id = file_id
+        self.name = name
+        self.summary = summary
+        with processor.sessions() as session:
+            self.done = {
+                (ic, gc, sc)
+                for ic, gc, sc in session.execute(
+                    select(Interchange.control, Transaction.group_control, Transaction.control)
+                    .join(Transaction, Transaction.interchange_id == Interchange.id)
+                    .where(Interchange.file_id == file_id)
+                )
+            }
+            rows = session.execute(
+                select(Interchange.control, Interchange.id).where(Interchange.file_id == file_id)
+            )
+            self.interchange_ids: dict[str, int] = dict(rows.all())
+
+    def consume(self, events: Iterator[object]) -> None:
+        batch: list[SetResult] = []
+        for event in events:
+            if isinstance(event, InterchangeStart):
+                self._interchange(event)
+            elif isinstance(event, SetResult):
+                batch.append(event)
+                if len(batch) >= BATCH:
+                    self._batch(batch)
+                    batch = []
+        if batch:
+            self._batch(batch)
+
+    def _interchange(self, event: InterchangeStart) -> None:
+        inter = event.interchange
+        if inter.control in self.interchange_ids:
+            return
+        with self.processor.sessions() as session:
+            row = Interchange(
+                file_id=self.file_id,
+                control=inter.control,
+                sender=inter.sender[1],
+                receiver=inter.receiver[1],
+                production=inter.production,
+            )
+            session.add(row)
+            session.commit()
+            self.interchange_ids[inter.control] = row.id
+
+    def _batch(self, batch: Sequence[SetResult]) -> None:
+        todo = [r for r in batch if _key(r) not in self.done]
+        self.summary.skipped += len(batch) - len(todo)
+        if not todo:
+            return
+        with self.processor.sessions() as session:
+            decider = _Decider(session, self.market, self.file_id, self.interchange_ids)
+            decider.load(todo)
+            for result in todo:
+                outcome = decider.take(result)
+                self.summary.transactions += 1
+                if outcome == "syntax_error":
+                    self.summary.syntax_errors += 1
+                else:
+                    self.summary.outcomes[outcome] = self.summary.outcomes.get(outcome, 0) + 1
+                code = decider.last_code
+                if code:
+                    self.summary.rejects[code] = self.summary.rejects.get(code, 0) + 1
+            decider.flush()
+            session.commit()
+        self.done.update(_key(r) for r in todo)
+
+    def finish(self, source: BinaryIO) -> None:
+        """The 997s the file is owed, into the outbox; the file is then processed."""
+        mapping = guidebook_mapping(default_guidebook(), "997", self.market.today)
+        with self.processor.sessions() as session:
+            already = session.scalar(
+                select(Outbox.id).where(
+                    Outbox.set_id == "997", Outbox.kind == f"ack:{self.file_id}"
+                )
+            )
+            if already is None:
+                for answer in acknowledge(source, name=self.name):
+                    for ack in answer.acks:
+                        session.add(
+                            Outbox(
+                                recipient=answer.interchange.sender[1],
+                                set_id="997",
+                                kind=f"ack:{self.file_id}",
+                                body=json.dumps(to_segments(ack, mapping)),
+                                created_at=self.market.now,
+                            )
+                        )
+            row = session.get(InboundFile, self.file_id)
+            assert row is not None
+            row.status = "processed"
+            row.errors = self.summary.syntax_errors
+            session.commit()
+
+
+def _key(result: SetResult) -> tuple[str, str, str]:
+    tx = result.transaction
+    return (tx.group.interchange.control, tx.group.control, tx.control)
+
+
+class _Decider:
+    """Decides the requests of one batch against the account aggregates, in order."""
+
+    def __init__(
+        self, session: Session, market: Market, file_id: int, interchange_ids: dict[str, int]
+    ):
+        self.session = session
+        self.market = market
+        self.file_id = file_id
+        self.interchange_ids = interchange_ids
+        self.reference = _Reference(session)
+        self.accounts: dict[str, AccountAggregate] = {}
+        self.meters: dict[int, tuple[MeterFacts, ...]] = {}
+        self.seen: set[tuple[str, str]] = set()  # (CES DUNS, BGN02) of requests decided
+        self.last_code: str | None = None
+        self.mapping = guidebook_mapping(default_guidebook(), "814", market.today)
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def load(self, batch: Sequence[SetResult]) -> None:
+        numbers = {r.record.account for r in batch if isinstance(r.record, Transaction814)}
+        if numbers:
+            self._load_accounts(numbers)
+        references = [r.record.reference for r in batch if isinstance(r.record, Transaction814)]
+        if references:
+            rows = self.session.execute(
+                select(Transaction.sender, Transaction.reference)
+                .where(Transaction.reference.in_(references))
+                .where(Transaction.status.in_(("accepted", "rejected")))
+            )
+            self.seen.update((s or "", r or "") for s, r in rows)
+
+    def _load_accounts(self, numbers: set[str]) -> None:
+        session = self.session
+        accounts = session.scalars(select(Account).where(Account.number.in_(numbers))).all()
+        by_id = {a.id: AccountAggregate(a) for a in accounts}
+        if not by_id:
+            return
+        for period in session.scalars(
+            select(SupplierPeriod)
+            .where(SupplierPeriod.account_id.in_(by_id))
+            .order_by(SupplierPeriod.start)
+        ):
+            by_id[period.account_id].periods.append(period)
+        for process in session.scalars(
+            select(Process)
+            .where(Process.account_id.in_(by_id))
+            .where(Process.state == ProcessState.PENDING)
+        ):
+            by_id[process.account_id or 0].processes.append(process)
+        premises = {a.account.premise_id for a in by_id.values()}
+        today = self.market.today
+        rows = session.execute(
+            select(MeterInstallation.premise_id, MeterRow)
+            .join(MeterRow, MeterRow.id == MeterInstallation.meter_id)
+            .where(MeterInstallation.premise_id.in_(premises))
+            .where(MeterInstallation.installed_on <= today)
+        )
+        found: dict[int, list[MeterFacts]] = {}
+        for premise_id, meter in rows:
+            structures = frozenset(s.strip() for s in meter.rate_structures.split(","))
+            found.setdefault(premise_id, []).append(
+                MeterFacts(meter.number, meter.smart, structures)
+            )
+        for premise_id in premises:
+            self.meters[premise_id] = tuple(found.get(premise_id, ()))
+        for aggregate in by_id.values():
+            aggregate.advance(today)
+            self.accounts[aggregate.number] = aggregate
+
+    # -- deciding --------------------------------------------------------------------------
+
+    def take(self, result: SetResult) -> str:
+        """Record one transaction set and, if it is a CES request, decide it."""
+        self.last_code = None
+        record = result.record
+        row = self._transaction_row(result)
+        if record is None:
+            row.status = "syntax_error"
+            return "syntax_error"
+        if not isinstance(record, Transaction814) or record.kind not in TABLES:
+            row.status = "received"
+            return f"received:{record.kind}"
+        verdict, facts = self._verdict(record, result)
+        self.seen.add((record.ces_id, record.reference))
+        return self._apply(verdict, facts, row)
+
+    def _transaction_row(self, result: SetResult) -> Transaction:
+        tx = result.transaction
+        record = result.record
+        sep = tx.group.interchange.separators
+        raw = "".join(sep.element.join(s) + sep.terminator for s in tx.segments)
+        row = Transaction(
+            interchange_id=self.interchange_ids[tx.group.interchange.control],
+            group_control=tx.group.control,
+            control=tx.control,
+            set_id=tx.set_id,
+            kind=str(record.kind) if record is not None else None,
+            reference=record.reference if isinstance(record, Transaction814) else None,
+            sender=record.ces_id if isinstance(record, Transaction814) else None,
+            account_number=record.account if isinstance(record, Transaction814) else None,
+            status="received",
+            raw=raw,
+            received_at=self.market.now,
+        )
+        self.session.add(row)
+        for found in result.findings:
+            where = found.location
+            self.session.add(
+                FindingRow(
+                    file_id=self.file_id,
+                    transaction=row,
+                    code=found.code,
+                    severity=found.severity.value,
+                    message=found.message,
+                    segment=where.segment,
+                    position=where.position,
+                    element=where.element,
+                )
+            )
+        return row
+
+    def _verdict(self, record: Transaction814, result: SetResult) -> tuple[Verdict, Facts]:
+        interchange = result.transaction.group.interchange
+        envelope = frozenset({interchange.sender[1], result.transaction.group.sender.strip()})
+        reference = self.reference
+        sender = next((reference.partners[s] for s in envelope if s in reference.partners), None)
+        aggregate = self.accounts.get(record.account)
+        facts = Facts(
+            request=record,
+            today=self.market.today,
+            td_duns=reference.td.duns if reference.td else "",
+            envelope_sender=envelope,
+            sender=sender,
+            ces=reference.partners.get(record.ces_id),
+            account=self._account_facts(aggregate),
+            effective_read=self._effective_read(aggregate),
+            repeated=(record.ces_id, record.reference) in self.seen,
+            parameters=self.market.parameters,
+        )
+        table = self.market.rulebook.table_for(TABLES[record.kind], self.market.today)
+        return evaluate(table, facts, PREDICATES), facts
+
+    def _account_facts(self, aggregate: AccountAggregate | None) -> AccountFacts | None:
+        if aggregate is None:
+            return None
+        account = aggregate.account
+        today = self.market.today
+        open_period = aggregate.open_period()
+        pending = tuple(
+            PendingFacts(p.kind, p.ces_id, p.effective_on, p.reference) for p in aggregate.pending()
+        )
+        return AccountFacts(
+            number=account.number,
+            status=account.status,
+            services=frozenset(s.strip() for s in account.services.split(",") if s.strip()),
+            bill_cycle=account.bill_cycle,
+            supplier_id=aggregate.supplier_on(today),
+            serves_from=open_period.supplier_id if open_period else None,
+            pending=pending,
+            meters=self.meters.get(account.premise_id, ()),
+        )
+
+    def _effective_read(self, aggregate: AccountAggregate | None) -> date | None:
+        if aggregate is None:
+            return None
+        reads = self.reference.reads.get(aggregate.account.bill_cycle, [])
+        return self.market.calendar.first_eligible_read(
+            reads, self.market.today, self.market.parameters.lead_business_days
+        )
+
+    # -- applying --------------------------------------------------------------------------
+
+    def _apply(self, verdict: Verdict, facts: Facts, row: Transaction) -> str:
+        record = facts.request
+        aggregate = self.accounts.get(record.account)
+        kind = {
+            "enroll": ProcessKind.ENROLLMENT,
+            "switch": ProcessKind.SWITCH,
+            "drop_on_cycle": ProcessKind.DROP,
+            "drop_off_cycle": ProcessKind.DROP,
+            "change": ProcessKind.CHANGE,
+            "reinstate": ProcessKind.REINSTATEMENT,
+        }.get(verdict.outcome, _kind_of(record))
+        ces = facts.ces
+        process = self._process(kind, verdict, facts, aggregate)
+        self._decision(verdict, row, process)
+        if verdict.outcome == "reject":
+            row.status = "rejected"
+            self.last_code = verdict.code
+            meaning = default_guidebook().guide_for("814", self.market.today)
+            text = (
+                meaning.code_lists["rejection_reason"].get(verdict.code or "", "")
+                if meaning
+                else ""
+            )
+            self._send(
+                responses.reject(record, self.market.today, verdict.code or "A13", text),
+                process,
+                row,
+            )
+            return "reject"
+        row.status = "accepted"
+        assert aggregate is not None and ces is not None
+        handler = getattr(self, f"_on_{verdict.outcome}")
+        handler(record, facts, aggregate, process, row)
+        return verdict.outcome
+
+    def _process(
+        self, kind: ProcessKind, verdict: Verdict, facts: Facts, aggregate: AccountAggregate | None
+    ) -> Process:
+        state = ProcessState.REJECTED if verdict.outcome == "reject" else ProcessState.PENDING
+        ces_id = facts.ces.id if facts.ces else None
+        if aggregate is not None:
+            return aggregate.start_process(
+                kind=kind,
+                ces_id=ces_id,
+                state=state,
+                reference=facts.request.reference,
+                today=self.market.today,
+                now=self.market.now,
+            )
+        process = Process(
+            kind=str(kind),
+            account_id=None,
+            ces_id=ces_id,
+            state=str(state),
+            reference=facts.request.reference,
+            requested_on=self.market.today,
+            created_at=self.market.now,
+        )
+        self.session.add(process)
+        return process
+
+    def _decision(self, verdict: Verdict, row: Transaction, process: Process) -> None:
+        steps = [
+            {"step": a.step, "question": a.question, "predicate": a.predicate, "answer": a.answer}
+            for a in verdict.steps
+        ]
+        self.session.add(
+            Decision(
+                transaction=row,
+                process=process,
+                reference=row.reference,
+                table_name=verdict.table,
+                table_version=verdict.version,
+                steps=json.dumps(steps),
+                outcome=verdict.outcome,
+                code=verdict.code,
+                decided_on=self.market.today,
+            )
+        )
+
+    def _send(self, record: Transaction814, process: Process, row: Transaction | None) -> None:
+        self.session.add(
+            Outbox(
+                recipient=record.ces_id,
+                set_id="814",
+                kind=str(record.kind),
+                body=json.dumps(to_segments(record, self.mapping)),
+                process=process,
+                transaction=row,
+                account_number=record.account,
+                created_at=self.market.now,
+            )
+        )
+
+    def _accept(
+        self,
+        record: Transaction814,
+        process: Process,
+        row: Transaction,
+        effective: date | None,
+        aggregate: AccountAggregate,
+    ) -> None:
+        account = aggregate.account
+        meters = tuple(Meter(m.number) for m in self.meters.get(account.premise_id, ()))
+        self._send(
+            responses.accept(
+                record,
+                self.market.today,
+                effective=effective,
+                bill_cycle=account.bill_cycle,
+                rate_class=account.rate_class,
+                meters=meters,
+                customer_name=account.customer_name,
+            ),
+            process,
+            row,
+        )
+
+    def _on_enroll(
+        self,
+        record: Transaction814,
+        facts: Facts,
+        aggregate: AccountAggregate,
+        process: Process,
+        row: Transaction,
+    ) -> None:
+        effective = facts.effective_read
+        assert effective is not None and facts.ces is not None
+        process.effective_on = effective
+        aggregate.change_supplier(
+            supplier_id=facts.ces.id,
+            on=effective,
+            process=process,
+            billing_option=record.billing_option,
+            bill_calculator=record.bill_calculator,
+            ces_rate_code=record.ces_rate_code,
+            ces_account=record.ces_account,
+        )
+        self._accept(record, process, row, effective, aggregate)
+
+    def _on_switch(
+        self,
+        record: Transaction814,
+        facts: Facts,
+        aggregate: AccountAggregate,
+        process: Process,
+        row: Transaction,
+    ) -> None:
+        old = self.reference.by_id.get(facts.account.serves_from or 0) if facts.account else None
+        self._on_enroll(record, facts, aggregate, process, row)
+        if old is not None and facts.effective_read is not None:
+            self._send(
+                responses.drop_notice(
+                    record,
+                    self.market.today,
+                    ces_id=old.duns,
+                    ces_name=old.name,
+                    ends=facts.effective_read,
+                ),
+                process,
+                None,
+            )
+
+    def _on_drop_on_cycle(
+        self,
+        record: Transaction814,
+        facts: Facts,
+        aggregate: AccountAggregate,
+        process: Process,
+        row: Transaction,
+    ) -> None:
+        self._drop(record, facts.effective_read, aggregate, process, row)
+
+    def _on_drop_off_cycle(
+        self,
+        record: Transaction814,
+        facts: Facts,
+        aggregate: AccountAggregate,
+        process: Process,
+        row: Transaction,
+    ) -> None:
+        calendar, parameters = self.market.calendar, self.market.parameters
+        earliest = calendar.add_business_days(self.market.today, parameters.lead_business_days)
+        wanted = record.service_end or earliest
+        smart = any(m.smart for m in self.meters.get(aggregate.account.premise_id, ()))
+        actual = any(r.code == "ARR" for r in record.status_reasons)
+        if smart:
+            process.fee = parameters.off_cycle_fee_actual_read_smart
+        elif actual:
+            process.fee = parameters.off_cycle_fee_actual_read
+        else:
+            process.fee = parameters.off_cycle_fee_prorated
+        self._drop(record, max(wanted, earliest), aggregate, process, row)
+
+    def _drop(
+        self,
+        record: Transaction814,
+        ends: date | None,
+        aggregate: AccountAggregate,
+        process: Process,
+        row: Transaction,
+    ) -> None:
+        assert ends is not None
+        process.effective_on = ends
+        aggregate.change_supplier(supplier_id=None, on=ends, process=process)
+        self._accept(record, process, row, ends, aggregate)
+
+    def _on_change(
+        self,
+        record: Transaction814,
+        facts: Facts,
+        aggregate: AccountAggregate,
+        process: Process,
+        row: Transaction,
+    ) -> None:
+        process.effective_on = facts.effective_read
+        period = aggregate.open_period()
+        if period is not None:
+            period.billing_option = record.billing_option or period.billing_option
+            period.bill_calculator = record.bill_calculator or period.bill_calculator
+            period.ces_rate_code = record.ces_rate_code or period.ces_rate_code
+            period.ces_account = record.ces_account or period.ces_account
+        self._accept(record, process, row, facts.effective_read, aggregate)
+
+    def _on_reinstate(
+        self,
+        record: Transaction814,
+        facts: Facts,
+        aggregate: AccountAggregate,
+        process: Process,
+        row: Transaction,
+    ) -> None:
+        ces = facts.ces
+        assert ces is not None
+        for pending in aggregate.pending():
+            leaving = pending.kind in ("drop", "return_to_standard_offer")
+            switched_away = pending.kind in ("enrollment", "switch") and pending.ces_id != ces.id
+            if not (leaving or switched_away):
+                continue
+            aggregate.cancel_supplier_change(pending)
+            if switched_away and pending.ces_id is not None:
+                other = self.reference.by_id[pending.ces_id]
+                self._send(
+                    responses.drop_notice(
+                        record,
+                        self.market.today,
+                        ces_id=other.duns,
+                        ces_name=other.name,
+                        ends=pending.effective_on or self.market.today,
+                        role="C",
+                    ),
+                    pending,
+                    None,
+                )
+        process.state = str(ProcessState.COMPLETED)
+        process.effective_on = self.market.today
+        self._accept(record, process, row, self.market.today, aggregate)
+
+    def flush(self) -> None:
+        for aggregate in self.accounts.values():
+            self.session.add_all(aggregate.new)
+            aggregate.new.clear()
+
+
+def _kind_of(record: Transaction814) -> ProcessKind:
+    return {
+        Kind.ENROLLMENT_REQUEST: ProcessKind.ENROLLMENT,
+        Kind.DROP_REQUEST: ProcessKind.DROP,
+        Kind.CHANGE_REQUEST: ProcessKind.CHANGE,
+        Kind.REINSTATEMENT_REQUEST: ProcessKind.REINSTATEMENT,
+    }.get(record.kind, ProcessKind.ENROLLMENT)

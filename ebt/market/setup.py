@@ -1,0 +1,45 @@
+"""Assemble what decisions need: the rule book, the parameters and calendar in force."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from ebt.calendar import MaineCalendar
+from ebt.guides.loader import default_guidebook
+from ebt.market.predicates import PREDICATES
+from ebt.market.service import Market
+from ebt.resources import data_path
+from ebt.rules.parameters import load_parameter_book
+from ebt.rules.tables import RuleBook, load_rulebook
+
+OUTCOMES: dict[str, set[str] | None] = {
+    "reject": None,
+    "enroll": {"enrollment"},
+    "switch": {"enrollment"},
+    "drop_on_cycle": {"drop"},
+    "drop_off_cycle": {"drop"},
+    "change": {"change"},
+    "reinstate": {"reinstatement"},
+}
+
+
+def rejection_codes(on: date) -> set[str]:
+    guide = default_guidebook().guide_for("814", on)
+    return set(guide.code_lists["rejection_reason"]) if guide else set()
+
+
+def load_rules(on: date) -> RuleBook:
+    return load_rulebook(
+        data_path("rules"), predicates=PREDICATES, outcomes=OUTCOMES, codes=rejection_codes(on)
+    )
+
+
+def load_market(now: datetime) -> Market:
+    today = now.date()
+    return Market(
+        rulebook=load_rules(today),
+        parameters=load_parameter_book(data_path("rules")).parameters_for(today),
+        calendar=MaineCalendar(),
+        today=today,
+        now=now,
+    )

@@ -1,0 +1,150 @@
+"""The numbers the market rules use (lead time, fees, limits), versioned by the date they start.
+
+Each `rules/parameters-<version>.json` gives every number explicitly; money is written as a
+string ("35.00") so that it is read as an exact `Decimal`. The version in force on a date is
+the latest whose `valid_from` is on or before it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from ebt.resources import data_path
+from ebt.rules.tables import PARAMETERS_PREFIX, RuleError
+
+_COUNTS = ("lead_business_days", "max_days_ahead", "rescission_days")
+_MONEY = ("off_cycle_fee_prorated", "off_cycle_fee_actual_read_smart", "off_cycle_fee_actual_read")
+
+
+@dataclass(frozen=True, slots=True)
+class Parameters:
+    """One version of the rule parameters.
+
+    - `lead_business_days`: business days a request must arrive before the cycle read it
+      takes effect on (see `ebt.calendar.MaineCalendar.first_eligible_read`).
+    - `max_days_ahead`: how many days after it arrives a requested date may be.
+    - `off_cycle_fee_*`: the fee for an off-cycle drop when usage is prorated, when an actual
+      read of a smart (telemetered) meter is needed, and when any other actual read is needed.
+    - `rescission_days`: the days a customer has to rescind an enrollment.
+    """
+
+    version: str
+    valid_from: date
+    lead_business_days: int = 2
+    max_days_ahead: int = 365
+    off_cycle_fee_prorated: Decimal = Decimal("5.00")
+    off_cycle_fee_actual_read_smart: Decimal = Decimal("5.00")
+    off_cycle_fee_actual_read: Decimal = Decimal("35.00")
+    rescission_days: int = 5
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.version, str) or not self.version:
+            raise ValueError(f"version must be a non-empty string, not {self.version!r}")
+        if not isinstance(self.valid_from, date):
+            raise ValueError(f"valid_from must be a date, not {self.valid_from!r}")
+        for name in _COUNTS:
+            _check_count(name, getattr(self, name))
+        for name in _MONEY:
+            _check_money(name, getattr(self, name))
+
+
+def _check_count(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be a whole number, 0 or more, not {value!r}")
+
+
+def _check_money(name: str, value: Any) -> None:
+    if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
+        raise ValueError(f"{name} must be an amount, 0 or more, not {value!r}")
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise ValueError(f"{name} must be in whole cents, not {value}")
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterBook:
+    """Every version of the parameters, oldest first."""
+
+    versions: tuple[Parameters, ...] = field(hash=False)
+
+    def parameters_for(self, on: date) -> Parameters:
+        """The parameters in force on `on`."""
+        in_force = [p for p in self.versions if p.valid_from <= on]
+        if not in_force:
+            first = min((p.valid_from for p in self.versions), default=None)
+            raise RuleError(f"no parameters are in force on {on}; the first start on {first}")
+        return in_force[-1]
+
+
+def load_parameters(path: Path) -> Parameters:
+    """Read one parameters file; every number must be given. Raise RuleError naming the file."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise RuleError(f"{path}: {error}") from error
+    try:
+        parameters = Parameters(**_converted(raw))
+    except ValueError as error:
+        raise RuleError(f"{path}: {error}") from error
+    expected = f"{PARAMETERS_PREFIX}{parameters.version}.json"
+    if path.name != expected:
+        raise RuleError(f"{path}: parameters version {parameters.version} must be in {expected}")
+    return parameters
+
+
+def _converted(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise ValueError("a parameters file holds one JSON object")
+    names = {f.name for f in fields(Parameters)}
+    missing = sorted(names - set(raw))
+    unknown = sorted(set(raw) - names - {"about"})
+    if missing or unknown:
+        raise ValueError(f"missing {missing}, unknown {unknown}; give exactly {sorted(names)}")
+    values = {name: raw[name] for name in names}
+    try:
+        values["valid_from"] = date.fromisoformat(str(raw["valid_from"]))
+    except ValueError:
+        raise ValueError(f"valid_from {raw['valid_from']!r} is not YYYY-MM-DD") from None
+    for name in _MONEY:
+        values[name] = _money(name, raw[name])
+    return values
+
+
+def _money(name: str, value: Any) -> Decimal:
+    if not isinstance(value, str):
+        raise ValueError(f'write {name} as a string such as "35.00", not {value!r}')
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"{name} {value!r} is not an amount") from None
+
+
+def load_parameter_book(folder: Path | None = None) -> ParameterBook:
+    """Read every `parameters-<version>.json` in `folder` (the bundled rules/ by default)."""
+    root = folder or data_path("rules")
+    versions = sorted(
+        (load_parameters(path) for path in sorted(root.glob(f"{PARAMETERS_PREFIX}*.json"))),
+        key=lambda p: p.valid_from,
+    )
+    if not versions:
+        raise RuleError(f"{root}: there is no {PARAMETERS_PREFIX}<version>.json")
+    for earlier, later in pairwise(versions):
+        if earlier.valid_from == later.valid_from:
+            raise RuleError(
+                f"{root}: parameters {earlier.version} and {later.version} "
+                f"both come into force on {later.valid_from}"
+            )
+    return ParameterBook(tuple(versions))
+
+
+@cache
+def default_parameter_book() -> ParameterBook:
+    """The bundled parameters, loaded once per process."""
+    return load_parameter_book()
