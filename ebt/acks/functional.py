@@ -143,41 +143,57 @@ class InterchangeAck:
     group_ids: tuple[str, str] | None  # the first inbound group's (GS02, GS03)
 
 
+class Acknowledger:
+    """Builds the acknowledgments of a file from its check events, one event at a time, so
+    that a caller already walking the events (the market service) need not read it twice."""
+
+    def __init__(self, book: GuideBook | None = None):
+        self.book = book or default_guidebook()
+        self.envelope: list[Finding] = []
+        self.acks: list[FunctionalAck] = []
+        self.group: GroupAcker | None = None
+        self.group_findings: list[Finding] = []
+        self.group_ids: tuple[str, str] | None = None
+        self.pending: list[Finding] = []  # byte-level findings about the interchange (TA1)
+
+    def feed(self, event: object) -> InterchangeAck | None:
+        """Take one event; at the end of an interchange, what it is owed."""
+        if isinstance(event, FileFindings):
+            self.pending.extend(f for f in event.findings if f.kind.ta1)
+        elif isinstance(event, InterchangeStart):
+            self.envelope, self.acks, self.group_ids = self.pending + event.findings, [], None
+            self.pending = []
+        elif isinstance(event, GroupStart):
+            group = event.group
+            self.group_findings = list(event.findings)
+            self.group_ids = self.group_ids or (group.sender, group.receiver)
+            skip = group.functional_id == ACK_GROUP
+            self.group = None if skip else GroupAcker(group.functional_id, group.control)
+        elif isinstance(event, SetResult):
+            if self.group is not None:
+                self.group.sets.append(set_ack(event, self.book))
+        elif isinstance(event, GroupEnd):
+            if self.group is not None:
+                event.findings = self.group_findings + event.findings
+                self.acks.append(self.group.finish(event))
+            self.group = None
+        elif isinstance(event, InterchangeEnd):
+            self.envelope.extend(self.pending + event.findings)
+            self.pending = []
+            return InterchangeAck(event.interchange, _ta1(self.envelope), self.acks, self.group_ids)
+        return None
+
+
 def acknowledge(
     source: BinaryIO, *, name: str = "", book: GuideBook | None = None
 ) -> Iterator[InterchangeAck]:
     """Check a file and yield, per interchange, the acknowledgments it is owed."""
-    book = book or default_guidebook()
-    checker = FileChecker(source, name=name, book=book, records=False)
-    envelope: list[Finding] = []
-    acks: list[FunctionalAck] = []
-    group: GroupAcker | None = None
-    group_findings: list[Finding] = []
-    group_ids: tuple[str, str] | None = None
-    pending: list[Finding] = []  # byte-level findings that concern the interchange (TA1)
+    acker = Acknowledger(book)
+    checker = FileChecker(source, name=name, book=acker.book, records=False)
     for event in checker.events():
-        if isinstance(event, FileFindings):
-            pending.extend(f for f in event.findings if f.kind.ta1)
-        elif isinstance(event, InterchangeStart):
-            envelope, acks, group_ids = pending + list(event.findings), [], None
-            pending = []
-        elif isinstance(event, GroupStart):
-            group_findings = list(event.findings)
-            group_ids = group_ids or (event.group.sender, event.group.receiver)
-            skip = event.group.functional_id == ACK_GROUP
-            group = None if skip else GroupAcker(event.group.functional_id, event.group.control)
-        elif isinstance(event, SetResult):
-            if group is not None:
-                group.sets.append(set_ack(event, book))
-        elif isinstance(event, GroupEnd):
-            if group is not None:
-                event.findings = group_findings + event.findings
-                acks.append(group.finish(event))
-            group = None
-        elif isinstance(event, InterchangeEnd):
-            envelope.extend(pending + event.findings)
-            pending = []
-            yield InterchangeAck(event.interchange, _ta1(envelope), acks, group_ids)
+        answer = acker.feed(event)
+        if answer is not None:
+            yield answer
 
 
 def _ta1(found: Iterable[Finding]) -> tuple[str, str] | None:

@@ -8,6 +8,7 @@ from ebt import __version__
 from ebt.cli.account import account, explain, find
 from ebt.cli.ack import ack
 from ebt.cli.clock import today_option
+from ebt.cli.load import load
 from ebt.cli.process import process
 from ebt.cli.show import show
 from ebt.cli.validate import validate
@@ -36,3 +37,4 @@ main.add_command(process)
 main.add_command(account)
 main.add_command(explain)
 main.add_command(find)
+main.add_command(load)

@@ -78,7 +78,16 @@ class RecordMap:
     reads: dict[str, list[tuple[str, int, Callable[[str], Any], bool]]] = field(
         default_factory=dict
     )
+    specs: dict[str, Any] = field(default_factory=dict)  # write specs by node, built lazily
     constants: dict[tuple[str, int], tuple[str, int | None]] = field(default_factory=dict)
+
+    def constants_at(self, node_id: str) -> list[tuple[int, str, int | None]]:
+        """The constant elements of one node: (index, value, the element it goes with)."""
+        return [
+            (index, value, needs)
+            for (node, index), (value, needs) in self.constants.items()
+            if node == node_id
+        ]
 
     def mapped_nodes(self) -> set[str]:
         nodes = set(self.by_node) | {node for node, _ in self.constants}
@@ -319,33 +328,49 @@ def _write_node(
 
 
 def _segment(node: SegmentNode, record_map: RecordMap, record: Any) -> list[str] | None:
-    fields = record_map.by_node.get(node.id, ())
-    elements = _fixed(node, record_map)
-    filled = False
-    for fm in fields:
-        value = getattr(record, fm.name)
+    spec = record_map.specs.get(node.id)
+    if spec is None:
+        spec = record_map.specs[node.id] = _write_spec(node, record_map)
+    fields, base, optional = spec
+    elements: list[str] | None = None
+    for name, is_list, places in fields:
+        value = getattr(record, name)
         if value is None or value == ():
             continue
-        places = [index for node_id, index in fm.places if node_id == node.id]
-        values = list(value) if fm.type == "list" else [value]
-        for index, item in zip(places, values, strict=False):
+        if elements is None:
+            elements = list(base)
+        for index, item in zip(places, value if is_list else (value,), strict=False):
             elements[index] = _format(item)
-            filled = True
-    if not filled:
+    if elements is None:
         return None
-    for (node_id, index), (_, needs) in record_map.constants.items():
-        if node_id == node.id and needs is not None and not elements[needs]:
+    for index, needs in optional:
+        if not elements[needs]:
             elements[index] = ""
     return trim(elements)
+
+
+WriteSpec = tuple[list[tuple[str, bool, list[int]]], list[str], list[tuple[int, int]]]
+
+
+def _write_spec(node: SegmentNode, record_map: RecordMap) -> WriteSpec:
+    """What writing `node` needs, worked out once: its fields (name, is a list, element
+    indexes), its fixed elements, and the constants that go only with another element."""
+    fields = [
+        (fm.name, fm.type == "list", [index for n, index in fm.places if n == node.id])
+        for fm in record_map.by_node.get(node.id, ())
+    ]
+    optional = [
+        (index, needs) for index, _, needs in record_map.constants_at(node.id) if needs is not None
+    ]
+    return fields, _fixed(node, record_map), optional
 
 
 def _fixed(node: SegmentNode, record_map: RecordMap) -> list[str]:
     elements = [node.tag] + [""] * len(node.elements)
     if node.qualifier:
         elements[1] = node.qualifier
-    for (node_id, index), (constant, _) in record_map.constants.items():
-        if node_id == node.id:
-            elements[index] = constant
+    for index, constant, _ in record_map.constants_at(node.id):
+        elements[index] = constant
     return elements
 
 

@@ -59,6 +59,7 @@ class Facts:
     today: date
     td_duns: str  # this utility
     envelope_sender: frozenset[str]  # ISA06 and GS02
+    reply_to: str  # ISA06: where an answer goes when the sender is not registered
     sender: Partner | None  # the registered partner the envelope names
     ces: Partner | None  # the partner N1*SJ names
     account: AccountFacts | None

@@ -13,13 +13,14 @@ import json
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import IO
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ebt.store.schema import ControlNumber, Outbox, TradingPartner
 from ebt.syntax.separators import Separators
-from ebt.syntax.writer import Group, interchange_segments, write_segments
+from ebt.syntax.writer import isa_segment, write_segments
 
 FUNCTIONAL_IDS = {"814": "GE", "997": "FA", "824": "AG"}
 MAX_CONTROL = 999_999_999
@@ -35,15 +36,6 @@ def next_control(session: Session, partner: str) -> int:
     return row.last
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    with temporary.open("wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    temporary.replace(path)
-
-
 def write_outbox(
     sessions: sessionmaker[Session],
     out_dir: Path,
@@ -51,39 +43,108 @@ def write_outbox(
     now: datetime,
     separators: Separators | None = None,
 ) -> list[Path]:
-    """Write every unsent outbox row into `out_dir`; the paths written."""
+    """Write every unsent outbox row into `out_dir`, one file per recipient, streaming the
+    rows (memory does not grow with their number); the paths written."""
     separators = separators or Separators()
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     with sessions() as session:
         td = session.scalar(select(TradingPartner).where(TradingPartner.role == "T&D"))
         sender = td.duns if td else "UNKNOWN"
-        rows = session.scalars(
-            select(Outbox).where(Outbox.sent_at.is_(None)).order_by(Outbox.id)
-        ).all()
-        by_recipient: dict[str, list[Outbox]] = {}
-        for row in rows:
-            by_recipient.setdefault(row.recipient, []).append(row)
-        for recipient, mine in sorted(by_recipient.items()):
+        counts: dict[str, dict[str, tuple[int, int]]] = {}
+        for recipient, set_id, count, last in session.execute(
+            select(Outbox.recipient, Outbox.set_id, func.count(), func.max(Outbox.id))
+            .where(Outbox.sent_at.is_(None))
+            .group_by(Outbox.recipient, Outbox.set_id)
+        ):
+            counts.setdefault(recipient, {})[set_id] = (count, last)
+        for recipient, by_set in sorted(counts.items()):
             control = next_control(session, recipient)
-            groups = []
-            for set_id in ("814", "824", "997"):
-                bodies = [json.loads(r.body) for r in mine if r.set_id == set_id]
-                if bodies:
-                    groups.append(Group(set_id, FUNCTIONAL_IDS[set_id], bodies))
-            segments = interchange_segments(
-                groups,
-                sender=("01", sender),
-                receiver=("01", recipient),
-                control=control,
-                when=now,
-                separators=separators,
-            )
+            last = max(last for _, last in by_set.values())
             path = out_dir / f"{recipient}-{control:09d}.x12"
-            write_atomically(path, "".join(write_segments(segments, separators)).encode())
-            for row in mine:
-                row.sent_at = now
-                row.file_name = path.name
+            with _AtomicFile(path) as out:
+                out.write(
+                    _text(
+                        isa_segment(
+                            sender=("01", sender),
+                            receiver=("01", recipient),
+                            control=control,
+                            when=now,
+                            separators=separators,
+                        ),
+                        separators,
+                    )
+                )
+                groups = [s for s in ("814", "824", "997") if s in by_set]
+                for number, set_id in enumerate(groups):
+                    group = str(control + number if control + number < 10**9 else number + 1)
+                    out.write(
+                        _text(
+                            [
+                                "GS",
+                                FUNCTIONAL_IDS[set_id],
+                                sender,
+                                recipient,
+                                now.strftime("%Y%m%d"),
+                                now.strftime("%H%M"),
+                                group,
+                                "X",
+                                "004010",
+                            ],
+                            separators,
+                        )
+                    )
+                    rows = session.scalars(
+                        select(Outbox.body)
+                        .where(Outbox.sent_at.is_(None))
+                        .where(Outbox.recipient == recipient)
+                        .where(Outbox.set_id == set_id)
+                        .where(Outbox.id <= last)
+                        .order_by(Outbox.id)
+                        .execution_options(yield_per=1000)
+                    )
+                    for index, body in enumerate(rows, start=1):
+                        st = f"{index:04d}"
+                        segments = [["ST", set_id, st], *json.loads(body), ["SE", "", st]]
+                        segments[-1][1] = str(len(segments))
+                        out.write("".join(write_segments(segments, separators)))
+                    out.write(_text(["GE", str(by_set[set_id][0]), group], separators))
+                out.write(_text(["IEA", str(len(groups)), f"{control:09d}"], separators))
+            session.execute(
+                update(Outbox)
+                .where(Outbox.sent_at.is_(None))
+                .where(Outbox.recipient == recipient)
+                .where(Outbox.id <= last)
+                .values(sent_at=now, file_name=path.name)
+            )
             written.append(path)
         session.commit()
     return written
+
+
+def _text(segment: list[str], separators: Separators) -> str:
+    return "".join(write_segments([segment], separators))
+
+
+class _AtomicFile:
+    """Write to a temporary name beside `path`; on success sync and rename over `path`."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.temporary = path.with_name(f".{path.name}.tmp")
+        self.handle: IO[str] | None = None
+
+    def __enter__(self) -> IO[str]:
+        self.handle = self.temporary.open("w", encoding="ascii", newline="")
+        return self.handle
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        assert self.handle is not None
+        if kind is None:
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+        self.handle.close()
+        if kind is None:
+            self.temporary.replace(self.path)
+        else:
+            self.temporary.unlink(missing_ok=True)

@@ -14,15 +14,15 @@ import hashlib
 import io
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ebt.acks.functional import acknowledge
+from ebt.acks.functional import Acknowledger, InterchangeAck
 from ebt.calendar import MaineCalendar
 from ebt.check import FileChecker, InterchangeStart, SetResult
 from ebt.guides.loader import default_guidebook
@@ -32,13 +32,12 @@ from ebt.market import responses
 from ebt.market.account import AccountAggregate
 from ebt.market.facts import AccountFacts, Facts, MeterFacts, Partner, PendingFacts
 from ebt.market.predicates import PREDICATES
+from ebt.market.writes import BatchWrites
 from ebt.rules.parameters import Parameters
 from ebt.rules.tables import RuleBook, Verdict, evaluate
 from ebt.store.schema import (
     Account,
     CycleRead,
-    Decision,
-    FindingRow,
     InboundFile,
     Interchange,
     MeterInstallation,
@@ -155,8 +154,7 @@ class Processor:
             file_id = known.id
         run = _Run(self, file_id, name, summary)
         run.consume(FileChecker(source, name=name).events())
-        source.seek(0)
-        run.finish(source)
+        run.finish()
         return summary
 
 
@@ -167,6 +165,8 @@ class _Run:
         self.file_id = file_id
         self.name = name
         self.summary = summary
+        self.acker = Acknowledger()
+        self.answers: list[InterchangeAck] = []
         with processor.sessions() as session:
             self.done = {
                 (ic, gc, sc)
@@ -184,6 +184,9 @@ class _Run:
     def consume(self, events: Iterator[object]) -> None:
         batch: list[SetResult] = []
         for event in events:
+            answer = self.acker.feed(event)
+            if answer is not None:
+                self.answers.append(answer)
             if isinstance(event, InterchangeStart):
                 self._interchange(event)
             elif isinstance(event, SetResult):
@@ -232,7 +235,7 @@ class _Run:
             session.commit()
         self.done.update(_key(r) for r in todo)
 
-    def finish(self, source: BinaryIO) -> None:
+    def finish(self) -> None:
         """The 997s the file is owed, into the outbox; the file is then processed."""
         mapping = guidebook_mapping(default_guidebook(), "997", self.market.today)
         with self.processor.sessions() as session:
@@ -242,7 +245,7 @@ class _Run:
                 )
             )
             if already is None:
-                for answer in acknowledge(source, name=self.name):
+                for answer in self.answers:
                     for ack in answer.acks:
                         session.add(
                             Outbox(
@@ -279,6 +282,7 @@ class _Decider:
         self.accounts: dict[str, AccountAggregate] = {}
         self.meters: dict[int, tuple[MeterFacts, ...]] = {}
         self.seen: set[tuple[str, str]] = set()  # (CES DUNS, BGN02) of requests decided
+        self.writes = BatchWrites()
         self.last_code: str | None = None
         self.mapping = guidebook_mapping(default_guidebook(), "814", market.today)
 
@@ -343,47 +347,47 @@ class _Decider:
         record = result.record
         row = self._transaction_row(result)
         if record is None:
-            row.status = "syntax_error"
+            row["status"] = "syntax_error"
             return "syntax_error"
         if not isinstance(record, Transaction814) or record.kind not in TABLES:
-            row.status = "received"
+            row["status"] = "received"
             return f"received:{record.kind}"
         verdict, facts = self._verdict(record, result)
         self.seen.add((record.ces_id, record.reference))
         return self._apply(verdict, facts, row)
 
-    def _transaction_row(self, result: SetResult) -> Transaction:
+    def _transaction_row(self, result: SetResult) -> dict[str, Any]:
         tx = result.transaction
         record = result.record
         sep = tx.group.interchange.separators
-        raw = "".join(sep.element.join(s) + sep.terminator for s in tx.segments)
-        row = Transaction(
-            interchange_id=self.interchange_ids[tx.group.interchange.control],
-            group_control=tx.group.control,
-            control=tx.control,
-            set_id=tx.set_id,
-            kind=str(record.kind) if record is not None else None,
-            reference=record.reference if isinstance(record, Transaction814) else None,
-            sender=record.ces_id if isinstance(record, Transaction814) else None,
-            account_number=record.account if isinstance(record, Transaction814) else None,
-            status="received",
-            raw=raw,
-            received_at=self.market.now,
-        )
-        self.session.add(row)
+        is_814 = isinstance(record, Transaction814)
+        row: dict[str, Any] = {
+            "interchange_id": self.interchange_ids[tx.group.interchange.control],
+            "group_control": tx.group.control,
+            "control": tx.control,
+            "set_id": tx.set_id,
+            "kind": str(record.kind) if record is not None else None,
+            "reference": record.reference if is_814 else None,  # type: ignore[union-attr]
+            "sender": record.ces_id if is_814 else None,  # type: ignore[union-attr]
+            "account_number": record.account if is_814 else None,  # type: ignore[union-attr]
+            "status": "received",
+            "raw": "".join(sep.element.join(s) + sep.terminator for s in tx.segments),
+            "received_at": self.market.now,
+        }
+        self.writes.transactions.append(row)
         for found in result.findings:
             where = found.location
-            self.session.add(
-                FindingRow(
-                    file_id=self.file_id,
-                    transaction=row,
-                    code=found.code,
-                    severity=found.severity.value,
-                    message=found.message,
-                    segment=where.segment,
-                    position=where.position,
-                    element=where.element,
-                )
+            self.writes.findings.append(
+                {
+                    "file_id": self.file_id,
+                    "transaction": row,
+                    "code": found.code,
+                    "severity": found.severity.value,
+                    "message": found.message,
+                    "segment": where.segment,
+                    "position": where.position,
+                    "element": where.element,
+                }
             )
         return row
 
@@ -398,6 +402,7 @@ class _Decider:
             today=self.market.today,
             td_duns=reference.td.duns if reference.td else "",
             envelope_sender=envelope,
+            reply_to=interchange.sender[1],
             sender=sender,
             ces=reference.partners.get(record.ces_id),
             account=self._account_facts(aggregate),
@@ -438,7 +443,7 @@ class _Decider:
 
     # -- applying --------------------------------------------------------------------------
 
-    def _apply(self, verdict: Verdict, facts: Facts, row: Transaction) -> str:
+    def _apply(self, verdict: Verdict, facts: Facts, row: dict[str, Any]) -> str:
         record = facts.request
         aggregate = self.accounts.get(record.account)
         kind = {
@@ -453,7 +458,7 @@ class _Decider:
         process = self._process(kind, verdict, facts, aggregate)
         self._decision(verdict, row, process)
         if verdict.outcome == "reject":
-            row.status = "rejected"
+            row["status"] = "rejected"
             self.last_code = verdict.code
             meaning = default_guidebook().guide_for("814", self.market.today)
             text = (
@@ -461,13 +466,13 @@ class _Decider:
                 if meaning
                 else ""
             )
-            self._send(
-                responses.reject(record, self.market.today, verdict.code or "A13", text),
-                process,
-                row,
-            )
+            reply = responses.reject(record, self.market.today, verdict.code or "A13", text)
+            sender = facts.sender
+            if sender is not None:  # answer the party that sent it, never one it named
+                reply = replace(reply, ces_id=sender.duns, ces_name=sender.name)
+            self._send(reply, process, row, recipient=sender.duns if sender else facts.reply_to)
             return "reject"
-        row.status = "accepted"
+        row["status"] = "accepted"
         assert aggregate is not None and ces is not None
         handler = getattr(self, f"_on_{verdict.outcome}")
         handler(record, facts, aggregate, process, row)
@@ -496,47 +501,54 @@ class _Decider:
             requested_on=self.market.today,
             created_at=self.market.now,
         )
-        self.session.add(process)
+        self.writes.processes.append(process)
         return process
 
-    def _decision(self, verdict: Verdict, row: Transaction, process: Process) -> None:
+    def _decision(self, verdict: Verdict, row: dict[str, Any], process: Process) -> None:
         steps = [
             {"step": a.step, "question": a.question, "predicate": a.predicate, "answer": a.answer}
             for a in verdict.steps
         ]
-        self.session.add(
-            Decision(
-                transaction=row,
-                process=process,
-                reference=row.reference,
-                table_name=verdict.table,
-                table_version=verdict.version,
-                steps=json.dumps(steps),
-                outcome=verdict.outcome,
-                code=verdict.code,
-                decided_on=self.market.today,
-            )
+        self.writes.decisions.append(
+            {
+                "transaction": row,
+                "process": process,
+                "reference": row["reference"],
+                "table_name": verdict.table,
+                "table_version": verdict.version,
+                "steps": json.dumps(steps),
+                "outcome": verdict.outcome,
+                "code": verdict.code,
+                "decided_on": self.market.today,
+            }
         )
 
-    def _send(self, record: Transaction814, process: Process, row: Transaction | None) -> None:
-        self.session.add(
-            Outbox(
-                recipient=record.ces_id,
-                set_id="814",
-                kind=str(record.kind),
-                body=json.dumps(to_segments(record, self.mapping)),
-                process=process,
-                transaction=row,
-                account_number=record.account,
-                created_at=self.market.now,
-            )
+    def _send(
+        self,
+        record: Transaction814,
+        process: Process,
+        row: dict[str, Any] | None,
+        *,
+        recipient: str | None = None,
+    ) -> None:
+        self.writes.outbox.append(
+            {
+                "recipient": recipient or record.ces_id,
+                "set_id": "814",
+                "kind": str(record.kind),
+                "body": json.dumps(to_segments(record, self.mapping)),
+                "process": process,
+                "transaction": row,
+                "account_number": record.account,
+                "created_at": self.market.now,
+            }
         )
 
     def _accept(
         self,
         record: Transaction814,
         process: Process,
-        row: Transaction,
+        row: dict[str, Any],
         effective: date | None,
         aggregate: AccountAggregate,
     ) -> None:
@@ -562,7 +574,7 @@ class _Decider:
         facts: Facts,
         aggregate: AccountAggregate,
         process: Process,
-        row: Transaction,
+        row: dict[str, Any],
     ) -> None:
         effective = facts.effective_read
         assert effective is not None and facts.ces is not None
@@ -584,7 +596,7 @@ class _Decider:
         facts: Facts,
         aggregate: AccountAggregate,
         process: Process,
-        row: Transaction,
+        row: dict[str, Any],
     ) -> None:
         old = self.reference.by_id.get(facts.account.serves_from or 0) if facts.account else None
         self._on_enroll(record, facts, aggregate, process, row)
@@ -607,7 +619,7 @@ class _Decider:
         facts: Facts,
         aggregate: AccountAggregate,
         process: Process,
-        row: Transaction,
+        row: dict[str, Any],
     ) -> None:
         self._drop(record, facts.effective_read, aggregate, process, row)
 
@@ -617,7 +629,7 @@ class _Decider:
         facts: Facts,
         aggregate: AccountAggregate,
         process: Process,
-        row: Transaction,
+        row: dict[str, Any],
     ) -> None:
         calendar, parameters = self.market.calendar, self.market.parameters
         earliest = calendar.add_business_days(self.market.today, parameters.lead_business_days)
@@ -638,7 +650,7 @@ class _Decider:
         ends: date | None,
         aggregate: AccountAggregate,
         process: Process,
-        row: Transaction,
+        row: dict[str, Any],
     ) -> None:
         assert ends is not None
         process.effective_on = ends
@@ -651,7 +663,7 @@ class _Decider:
         facts: Facts,
         aggregate: AccountAggregate,
         process: Process,
-        row: Transaction,
+        row: dict[str, Any],
     ) -> None:
         process.effective_on = facts.effective_read
         period = aggregate.open_period()
@@ -668,7 +680,7 @@ class _Decider:
         facts: Facts,
         aggregate: AccountAggregate,
         process: Process,
-        row: Transaction,
+        row: dict[str, Any],
     ) -> None:
         ces = facts.ces
         assert ces is not None
@@ -697,9 +709,13 @@ class _Decider:
         self._accept(record, process, row, self.market.today, aggregate)
 
     def flush(self) -> None:
+        """Write the batch: new rows by bulk insert, changed rows by the session."""
         for aggregate in self.accounts.values():
-            self.session.add_all(aggregate.new)
+            for item in aggregate.new:
+                target = self.writes.processes if isinstance(item, Process) else self.writes.periods
+                target.append(item)  # type: ignore[arg-type]
             aggregate.new.clear()
+        self.writes.insert(self.session)
 
 
 def _kind_of(record: Transaction814) -> ProcessKind:

@@ -1,0 +1,69 @@
+"""`ebt load`: reference data (partners, cycle read dates, premises, meters, installations,
+accounts, landlord agreements) from CSV or JSON files into the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from ebt.cli.store import db_option, open_store
+from ebt.store.database import database_url
+from ebt.store.reference import KINDS, LoadResult, kind_of, load_paths, plan
+
+SHOWN_ERRORS = 50
+
+reference_paths = click.Path(exists=True, readable=True, path_type=Path)
+
+
+@click.command(
+    epilog=f"""A directory loads its files in dependency order ({", ".join(KINDS)}).
+Exit status: 0 every file loaded, 1 a file has an error (it loads nothing, and the files after
+it are not loaded), 2 usage (a missing path, a file name that is not a kind).
+
+\b
+Examples:
+  ebt load fixtures/reference/
+  ebt load --db sqlite:///utility.db partners.csv accounts.csv
+  ebt load --db postgresql://ebt@db.example/ebt reference.json
+""",
+)
+@click.argument("paths", nargs=-1, required=True, type=reference_paths)
+@db_option
+def load(paths: tuple[Path, ...], db: str | None) -> None:
+    """Load reference data into the store, adding new rows and updating known ones by key."""
+    for path in paths:
+        if path.is_file() and kind_of(path) is None:
+            raise click.BadParameter(
+                f"{path}: the name does not say what it holds; name it <kind>.csv with a kind "
+                f"from {', '.join(KINDS)}, or use a .json file",
+                param_hint="PATHS",
+            )
+    files, ignored = plan(paths)
+    if not files:
+        raise click.UsageError("no reference file to load: name files <kind>.csv or *.json")
+    for path in ignored:
+        click.echo(f"{path}: skipped: not a reference file (<kind>.csv or .json)")
+    ok = True
+    try:
+        for result in load_paths(open_store(db), files):
+            click.echo(report(result))
+            ok = ok and result.ok
+    except SQLAlchemyError as bad:
+        where = make_url(database_url(db)).render_as_string(hide_password=True)
+        reason = getattr(bad, "orig", None) or bad
+        click.echo(f"cannot use the store at {where}: {type(bad).__name__}: {reason}")
+        raise SystemExit(1) from None
+    if not ok:
+        raise SystemExit(1)
+
+
+def report(result: LoadResult) -> str:
+    """The file's summary line, then its errors (at most SHOWN_ERRORS)."""
+    lines = [result.summary()]
+    lines += [f"  {error}" for error in result.errors[:SHOWN_ERRORS]]
+    if result.error_count > SHOWN_ERRORS:
+        lines.append(f"  ... and {result.error_count - SHOWN_ERRORS} more error(s)")
+    return "\n".join(lines)
