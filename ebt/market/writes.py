@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from ebt.store.schema import Base, Decision, FindingRow, Outbox, Process, SupplierPeriod
@@ -42,7 +42,7 @@ class BatchWrites:
             for row in rows:
                 _resolve(row)
             if rows:
-                session.execute(insert(model), rows)
+                session.connection().execute(insert(_table(model)), rows)
 
 
 def _unique(objects: list[Process]) -> list[Process]:
@@ -65,9 +65,13 @@ def _insert_objects(session: Session, model: type[Base], objects: list[Any]) -> 
         return
     names = _columns(model)
     rows = [{name: getattr(item, name) for name in names} for item in objects]
-    ids = session.scalars(
-        insert(model).returning(model.__table__.c.id, sort_by_parameter_order=True), rows
-    ).all()
+    table = _table(model)
+    ids = (
+        session.connection()
+        .execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+        .scalars()
+        .all()
+    )
     for item, new_id in zip(objects, ids, strict=True):
         item.id = new_id
 
@@ -75,10 +79,16 @@ def _insert_objects(session: Session, model: type[Base], objects: list[Any]) -> 
 def _insert_dicts(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    ids = session.scalars(
-        insert(model).returning(model.__table__.c.id, sort_by_parameter_order=True),
-        [dict(row) for row in rows],
-    ).all()
+    table = _table(model)
+    ids = (
+        session.connection()
+        .execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True),
+            [dict(row) for row in rows],
+        )
+        .scalars()
+        .all()
+    )
     for row, new_id in zip(rows, ids, strict=True):
         row["id"] = new_id
 
@@ -90,3 +100,9 @@ def _resolve(row: dict[str, Any]) -> None:
     if "process" in row:
         process = row.pop("process")
         row["process_id"] = process.id if process is not None else None
+
+
+def _table(model: type[Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
