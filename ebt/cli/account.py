@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import click
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from ebt.cli.clock import now
 from ebt.cli.sources import format_option
 from ebt.cli.store import db_option, open_store
 from ebt.store.schema import (
@@ -16,8 +18,10 @@ from ebt.store.schema import (
     Decision,
     Meter,
     MeterInstallation,
+    PeriodStatus,
     Premise,
     Process,
+    ProcessState,
     SupplierPeriod,
     TradingPartner,
     Transaction,
@@ -26,7 +30,24 @@ from ebt.store.schema import (
 STANDARD_OFFER = "STANDARD_OFFER"
 
 
-def account_view(session: Session, number: str) -> dict[str, Any] | None:
+def period_status(period: SupplierPeriod, today: date) -> str:
+    """A period's status as of `today` (stored statuses are brought up to date only when a
+    request for the account is processed)."""
+    if period.status == PeriodStatus.CANCELLED:
+        return period.status
+    if period.end is not None and period.end <= today:
+        return str(PeriodStatus.ENDED)
+    return str(PeriodStatus.ACTIVE if period.start <= today else PeriodStatus.PENDING)
+
+
+def process_state(process: Process, today: date) -> str:
+    due = process.effective_on is not None and process.effective_on <= today
+    if process.state == ProcessState.PENDING and due:
+        return str(ProcessState.COMPLETED)
+    return process.state
+
+
+def account_view(session: Session, number: str, today: date) -> dict[str, Any] | None:
     account = session.scalar(select(Account).where(Account.number == number))
     if account is None:
         return None
@@ -81,7 +102,7 @@ def account_view(session: Session, number: str) -> dict[str, Any] | None:
                 else "Standard Offer",
                 "start": p.start.isoformat(),
                 "end": p.end.isoformat() if p.end else None,
-                "status": p.status,
+                "status": period_status(p, today),
                 "billing_option": p.billing_option,
                 "ces_rate_code": p.ces_rate_code,
             }
@@ -91,7 +112,7 @@ def account_view(session: Session, number: str) -> dict[str, Any] | None:
             {
                 "id": p.id,
                 "kind": p.kind,
-                "state": p.state,
+                "state": process_state(p, today),
                 "ces": supplier(p.ces_id) if p.ces_id else None,
                 "reference": p.reference,
                 "requested_on": p.requested_on.isoformat(),
@@ -202,7 +223,7 @@ def show_account(number: str, fmt: str, db: str | None) -> None:
     meters of account NUMBER."""
     sessions = open_store(db)
     with sessions() as session:
-        view = account_view(session, number)
+        view = account_view(session, number, now().date())
     if view is None:
         raise click.ClickException(f"no account {number!r}; try `ebt find --name ...`")
     click.echo(json.dumps(view, indent=2) if fmt == "json" else _text(view))

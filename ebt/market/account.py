@@ -130,10 +130,79 @@ class AccountAggregate:
             ces_rate_code=ces_rate_code,
             ces_account=ces_account,
         )
-        self.periods.append(new)
-        self.periods.sort(key=lambda p: p.start)
-        self.new.append(new)
+        self._add_period(new)
         return new
+
+    def change_terms(
+        self, *, supplier_id: int, on: date, process: Process, **terms: str | None
+    ) -> SupplierPeriod | None:
+        """From `on`, the CES's own period carries new terms (billing option, rate code, CES
+        account): the period is split there so that the old terms stay on record before it.
+        Other suppliers' periods, pending ones included, are not touched."""
+        period = self._own_period(supplier_id, on)
+        if period is None:
+            return None
+        changed = {k: v for k, v in terms.items() if v is not None}
+        if period.start == on:
+            for name, value in changed.items():
+                setattr(period, name, value)
+            return period
+        later = SupplierPeriod(
+            account_id=self.account.id,
+            supplier_id=supplier_id,
+            start=on,
+            end=period.end,
+            status=str(PeriodStatus.PENDING),
+            process=process,
+            billing_option=period.billing_option,
+            bill_calculator=period.bill_calculator,
+            ces_rate_code=period.ces_rate_code,
+            ces_account=period.ces_account,
+        )
+        for name, value in changed.items():
+            setattr(later, name, value)
+        period.end = on
+        self._add_period(later)
+        return later
+
+    def end_supplier(self, *, supplier_id: int, on: date, process: Process) -> date | None:
+        """The CES's service ends on `on` (a drop): Standard Offer serves from then until the
+        next supplier of record, if one is pending. The day service actually ends (its
+        period may already end earlier, on a pending switch), or None if it does not serve."""
+        period = self._own_period(supplier_id, on)
+        if period is None:
+            own = [
+                p
+                for p in self.live_periods()
+                if p.supplier_id == supplier_id and p.end is not None and p.end <= on
+            ]
+            return own[-1].end if own else None
+        following = period.end
+        period.end = on
+        standard_offer = SupplierPeriod(
+            account_id=self.account.id,
+            supplier_id=None,
+            start=on,
+            end=following,
+            status=str(PeriodStatus.PENDING),
+            process=process,
+        )
+        self._add_period(standard_offer)
+        return on
+
+    def _own_period(self, supplier_id: int, on: date) -> SupplierPeriod | None:
+        """The CES's live period covering `on`, or else its open-ended one starting later."""
+        own = [p for p in self.live_periods() if p.supplier_id == supplier_id]
+        for period in own:
+            if period.start <= on and (period.end is None or on < period.end):
+                return period
+        later = [p for p in own if p.start > on and p.end is None]
+        return later[0] if later else None
+
+    def _add_period(self, period: SupplierPeriod) -> None:
+        self.periods.append(period)
+        self.periods.sort(key=lambda p: p.start)
+        self.new.append(period)
 
     def cancel_supplier_change(self, process: Process) -> None:
         """Undo a pending change of supplier: its period is cancelled and the one before it

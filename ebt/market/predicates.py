@@ -105,9 +105,15 @@ def requested_date_too_far_ahead(facts: Facts) -> bool:
 
 
 def another_enrollment_is_first(facts: Facts) -> bool:
+    """Another CES's enrollment was accepted for the period this one would start in (an
+    enrollment for a later period is a switch from that CES, not a second one)."""
     account = facts.account
+    wanted = facts.effective_read
     return account is not None and any(
-        p.kind in SUPPLIER_CHANGES and p.ces_id != _ces_id(facts) for p in account.pending
+        p.kind in SUPPLIER_CHANGES
+        and p.ces_id != _ces_id(facts)
+        and (wanted is None or p.effective_on is None or p.effective_on >= wanted)
+        for p in account.pending
     )
 
 
@@ -133,10 +139,11 @@ def drop_already_pending(facts: Facts) -> bool:
 
 
 def off_cycle_requested(facts: Facts) -> bool:
+    """The CES asks for an end date that is not a scheduled read it can still make."""
     wanted = facts.request.service_end
-    return (
-        wanted is not None and facts.effective_read is not None and (wanted < facts.effective_read)
-    )
+    if wanted is None or facts.effective_read is None:
+        return False
+    return wanted not in facts.reads or wanted < facts.effective_read
 
 
 def change_reasons_supported(facts: Facts) -> bool:

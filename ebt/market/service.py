@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ebt.acks.functional import Acknowledger, InterchangeAck
@@ -326,6 +326,9 @@ class _Decider:
             .join(MeterRow, MeterRow.id == MeterInstallation.meter_id)
             .where(MeterInstallation.premise_id.in_(premises))
             .where(MeterInstallation.installed_on <= today)
+            .where(
+                or_(MeterInstallation.removed_on.is_(None), MeterInstallation.removed_on > today)
+            )
         )
         found: dict[int, list[MeterFacts]] = {}
         for premise_id, meter in rows:
@@ -407,6 +410,7 @@ class _Decider:
             ces=reference.partners.get(record.ces_id),
             account=self._account_facts(aggregate),
             effective_read=self._effective_read(aggregate),
+            reads=self._reads(aggregate),
             repeated=(record.ces_id, record.reference) in self.seen,
             parameters=self.market.parameters,
         )
@@ -432,6 +436,11 @@ class _Decider:
             pending=pending,
             meters=self.meters.get(account.premise_id, ()),
         )
+
+    def _reads(self, aggregate: AccountAggregate | None) -> frozenset[date]:
+        if aggregate is None:
+            return frozenset()
+        return frozenset(self.reference.reads.get(aggregate.account.bill_cycle, ()))
 
     def _effective_read(self, aggregate: AccountAggregate | None) -> date | None:
         if aggregate is None:
@@ -621,7 +630,9 @@ class _Decider:
         process: Process,
         row: dict[str, Any],
     ) -> None:
-        self._drop(record, facts.effective_read, aggregate, process, row)
+        wanted = record.service_end
+        ends = wanted if wanted is not None and wanted in facts.reads else facts.effective_read
+        self._drop(record, facts, ends, aggregate, process, row)
 
     def _on_drop_off_cycle(
         self,
@@ -642,20 +653,21 @@ class _Decider:
             process.fee = parameters.off_cycle_fee_actual_read
         else:
             process.fee = parameters.off_cycle_fee_prorated
-        self._drop(record, max(wanted, earliest), aggregate, process, row)
+        self._drop(record, facts, max(wanted, earliest), aggregate, process, row)
 
     def _drop(
         self,
         record: Transaction814,
+        facts: Facts,
         ends: date | None,
         aggregate: AccountAggregate,
         process: Process,
         row: dict[str, Any],
     ) -> None:
-        assert ends is not None
-        process.effective_on = ends
-        aggregate.change_supplier(supplier_id=None, on=ends, process=process)
-        self._accept(record, process, row, ends, aggregate)
+        assert ends is not None and facts.ces is not None
+        ended = aggregate.end_supplier(supplier_id=facts.ces.id, on=ends, process=process)
+        process.effective_on = ended or ends
+        self._accept(record, process, row, ended or ends, aggregate)
 
     def _on_change(
         self,
@@ -665,13 +677,17 @@ class _Decider:
         process: Process,
         row: dict[str, Any],
     ) -> None:
+        assert facts.ces is not None and facts.effective_read is not None
         process.effective_on = facts.effective_read
-        period = aggregate.open_period()
-        if period is not None:
-            period.billing_option = record.billing_option or period.billing_option
-            period.bill_calculator = record.bill_calculator or period.bill_calculator
-            period.ces_rate_code = record.ces_rate_code or period.ces_rate_code
-            period.ces_account = record.ces_account or period.ces_account
+        aggregate.change_terms(
+            supplier_id=facts.ces.id,
+            on=facts.effective_read,
+            process=process,
+            billing_option=record.billing_option,
+            bill_calculator=record.bill_calculator,
+            ces_rate_code=record.ces_rate_code,
+            ces_account=record.ces_account,
+        )
         self._accept(record, process, row, facts.effective_read, aggregate)
 
     def _on_reinstate(

@@ -24,7 +24,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import Row, Table, bindparam, insert, select, text, update
+from sqlalchemy import Row, Table, any_, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ebt.store.schema import Base, PartnerRole, PeriodStatus
@@ -153,10 +153,9 @@ def code_value(pattern: str, what: str, limit: int) -> Parser:
     compiled = re.compile(pattern)
 
     def parse(value: str) -> str:
-        text_value(limit)(value)
         if not compiled.fullmatch(value):
             raise BadValueError(f"'{value}' is not {what}", f"write {what}")
-        return value
+        return str(text_value(limit)(value))
 
     return parse
 
@@ -244,6 +243,9 @@ def month_day_value(value: str) -> str:
 NUMBER = r"[A-Za-z0-9][A-Za-z0-9./-]*"
 NUMBER_WHAT = "a number of letters, digits and . / -"
 DUNS = code_value(r"\d{9}(\d{4})?", "a DUNS: 9 digits, or 13 for DUNS+4", 13)
+ACCOUNT_NUMBER = code_value(
+    r"[A-Za-z0-9]+", "letters and digits only", _length("accounts", "number")
+)
 CYCLE = code_value(r"[A-Za-z0-9]{1,4}", "a bill cycle of 1 to 4 letters or digits", 4)
 
 
@@ -275,12 +277,23 @@ class Load:
     def error(self, line: int | None, column: str | None, problem: str, fix: str) -> None:
         self.result.add_error(LoadError(self.result.file, line, column, problem, fix))
 
-    def rows(self, statement: Any) -> list[Row[Any]]:
-        return list(self.session.execute(statement))
+    def among(self, column: Any) -> Any:
+        """`column IN (:values)`, the values given at execution (`rows`): `= ANY(:values)`, one
+        array parameter, on PostgreSQL. (A literal list would live on in the statement, whose
+        reference cycles the batch-tuned garbage collector frees late.)"""
+        if self.session.get_bind().dialect.name == "postgresql":
+            return column == any_(bindparam("values"))
+        return column.in_(bindparam("values", expanding=True))
 
-    def pairs(self, statement: Any) -> list[tuple[Any, Any]]:
+    def rows(self, statement: Any, values: Iterable[Any] | None = None) -> list[Row[Any]]:
+        """The rows of a query; `values` fill its list of values (see `among`)."""
+        params = None if values is None else {"values": list(values)}
+        return list(self.session.execute(statement, params))
+
+    def pairs(self, statement: Any, values: Iterable[Any] | None = None) -> list[tuple[Any, Any]]:
         """The rows of a two-column query as pairs."""
-        return [(row[0], row[1]) for row in self.session.execute(statement)]
+        rows: list[Any] = self.rows(statement, values)
+        return [(row[0], row[1]) for row in rows]
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -308,7 +321,10 @@ class SeenKeys:
         found: dict[str, int] = {}
         for chunk in _chunks(set(keys), BATCH):
             statement = text("SELECT key, line FROM ebt_load_keys WHERE key IN :keys")
-            statement = statement.bindparams(bindparam("keys", expanding=True))
+            if self.session.get_bind().dialect.name == "postgresql":
+                statement = text("SELECT key, line FROM ebt_load_keys WHERE key = ANY(:keys)")
+            else:
+                statement = statement.bindparams(bindparam("keys", expanding=True))
             found.update(
                 (key, line) for key, line in self.session.execute(statement, {"keys": chunk})
             )
@@ -389,8 +405,8 @@ class Kind:
         """Rows of this kind's table whose `column` is one of `values`, by that column."""
         found: dict[Any, Row[Any]] = {}
         for chunk in _chunks(set(values), BATCH):
-            statement = select(self.t).where(self.t.c[column].in_(chunk))
-            found.update((row._mapping[column], row) for row in load.rows(statement))
+            statement = select(self.t).where(load.among(self.t.c[column]))
+            found.update((row._mapping[column], row) for row in load.rows(statement, chunk))
         return found
 
     def ids(self, load: Load, table: str, values: Iterable[str]) -> dict[str, int]:
@@ -398,13 +414,13 @@ class Kind:
         t = TABLES[table]
         found: dict[str, int] = {}
         for chunk in _chunks({v for v in values if v}, BATCH):
-            statement = select(t.c.number, t.c.id).where(t.c.number.in_(chunk))
-            found.update(load.pairs(statement))
+            statement = select(t.c.number, t.c.id).where(load.among(t.c.number))
+            found.update(load.pairs(statement, chunk))
         return found
 
-    def write(self, load: Load, records: list[tuple[dict[str, Any], Row[Any] | None]]) -> list[int]:
-        """Insert the new records, update the changed ones; the ids of the inserted records, in
-        order. Counts added, updated and unchanged."""
+    def write(self, load: Load, records: list[tuple[dict[str, Any], Row[Any] | None]]) -> None:
+        """Insert the new records, update the changed ones (each an executemany); counts
+        added, updated and unchanged."""
         new = [record for record, old in records if old is None]
         changed = [
             {**record, "_id": old.id}
@@ -418,13 +434,11 @@ class Kind:
             statement = update(self.t).where(self.t.c.id == bindparam("_id"))
             for chunk in _chunks(changed, BATCH):
                 load.session.execute(statement, chunk)
-        return self.insert(load, new)
+        self.insert(load, new)
 
-    def insert(self, load: Load, records: list[dict[str, Any]]) -> list[int]:
-        if not records:
-            return []
-        statement = insert(self.t).returning(self.t.c.id, sort_by_parameter_order=True)
-        return list(load.session.scalars(statement, records))
+    def insert(self, load: Load, records: list[dict[str, Any]]) -> None:
+        if records:
+            load.session.execute(insert(self.t), records)
 
 
 def absent(load: Load, row: Line, column: str, what: str, source: str) -> None:
@@ -501,7 +515,7 @@ class CycleReads(Kind):
     def apply(self, load: Load, rows: list[Line]) -> None:
         cycles = {r["bill_cycle"] for r in rows}
         statement = select(self.t.c.bill_cycle, self.t.c.read_date)
-        known = set(load.pairs(statement.where(self.t.c.bill_cycle.in_(cycles))))
+        known = set(load.pairs(statement.where(load.among(self.t.c.bill_cycle)), cycles))
         new = [r.values for r in rows if (r["bill_cycle"], r["read_date"]) not in known]
         load.result.added += len(new)
         load.result.unchanged += len(rows) - len(new)
@@ -644,8 +658,8 @@ class MeterInstallations(Kind):
         meters = self.ids(load, "meters", (r["meter_number"] for r in rows))
         premises = self.ids(load, "premises", (r["premise_number"] for r in rows))
         held: dict[int, list[Held]] = {}
-        statement = select(self.t).where(self.t.c.meter_id.in_(set(meters.values())))
-        for stored in load.rows(statement):
+        statement = select(self.t).where(load.among(self.t.c.meter_id))
+        for stored in load.rows(statement, set(meters.values())):
             span = (stored.installed_on, stored.removed_on)
             held.setdefault(stored.meter_id, []).append(
                 Held(stored.installed_on, span, ALREADY_LOADED, stored)
@@ -708,7 +722,7 @@ class Accounts(Kind):
     name = "accounts"
     table = "accounts"
     fields = (
-        Field("account_number", code_value(r"[A-Za-z0-9]+", "letters and digits only", 30), True),
+        Field("account_number", ACCOUNT_NUMBER, required=True),
         Field("customer_name", text_value(_length("accounts", "customer_name")), required=True),
         Field("premise_number", number_value("premises"), required=True),
         Field("bill_cycle", CYCLE, required=True),
@@ -740,7 +754,11 @@ class Accounts(Kind):
         if status == "active" and closed is not None:
             yield ("closed_on", "is given for an active account", "leave it empty or fix status")
         if status != "active" and closed is None:
-            yield ("closed_on", f"is empty for a {status} account", "give the last day served")
+            yield (
+                "closed_on",
+                f"is empty for a {status} account",
+                "give the day service ended (the final read date)",
+            )
         if closed is not None and closed < opened:
             yield ("closed_on", f"{closed} is before opened_on {opened}", "fix the dates")
         start = values["supplier_start"]
@@ -787,8 +805,10 @@ class Accounts(Kind):
             record = {"number": row["account_number"], "premise_id": premise_id}
             record |= {name: row[name] for name in (*self.columns, "closed_on")}
             records.append((record, old))
-        new_ids = self.write(load, records)
-        for (row, wanted), account_id in zip(fresh, new_ids, strict=True):
+        self.write(load, records)
+        new_ids = self.ids(load, "accounts", (row["account_number"] for row, _ in fresh))
+        for row, wanted in fresh:
+            account_id = new_ids[row["account_number"]]
             periods.extend(self.first_periods(row, wanted | {"account_id": account_id}))
         self.write_periods(load, periods)
 
@@ -865,8 +885,8 @@ class Accounts(Kind):
         latest: dict[int, Row[Any]] = {}
         statuses = (PeriodStatus.ACTIVE.value, PeriodStatus.ENDED.value)
         for chunk in _chunks(account_ids, BATCH):
-            statement = select(t).where(t.c.account_id.in_(chunk), t.c.status.in_(statuses))
-            for period in load.rows(statement):
+            statement = select(t).where(load.among(t.c.account_id), t.c.status.in_(statuses))
+            for period in load.rows(statement, chunk):
                 known = latest.get(period.account_id)
                 if known is None or (period.start, period.id) > (known.start, known.id):
                     latest[period.account_id] = period
@@ -921,7 +941,6 @@ def _season_days(start: str | None, end: str | None) -> frozenset[str]:
 
 
 YEAR = frozenset(f"{d:%m-%d}" for d in (date(2000, 1, 1) + timedelta(n) for n in range(366)))
-ACCOUNT_NUMBER = code_value(r"[A-Za-z0-9]+", "letters and digits only", 30)
 
 
 class LandlordAgreements(Kind):
@@ -952,8 +971,8 @@ class LandlordAgreements(Kind):
         premises = self.ids(load, "premises", (r["premise_number"] for r in rows))
         accounts = self.existing_accounts(load, (r["landlord_account_number"] for r in rows))
         held: dict[tuple[int, str], list[Held]] = {}
-        statement = select(self.t).where(self.t.c.premise_id.in_(set(premises.values())))
-        for stored in load.rows(statement):
+        statement = select(self.t).where(load.among(self.t.c.premise_id))
+        for stored in load.rows(statement, set(premises.values())):
             days = _season_days(stored.season_start, stored.season_end)
             held.setdefault((stored.premise_id, stored.service), []).append(
                 Held(stored.season_start, days, ALREADY_LOADED, stored)
@@ -977,8 +996,8 @@ class LandlordAgreements(Kind):
         t = TABLES["accounts"]
         found: dict[str, Row[Any]] = {}
         for chunk in _chunks(set(numbers), BATCH):
-            statement = select(t.c.number, t.c.id, t.c.status).where(t.c.number.in_(chunk))
-            found.update((account.number, account) for account in load.rows(statement))
+            statement = select(t.c.number, t.c.id, t.c.status).where(load.among(t.c.number))
+            found.update((account.number, account) for account in load.rows(statement, chunk))
         return found
 
     def landlord(self, load: Load, row: Line, account: Row[Any] | None) -> int | None:
@@ -1092,17 +1111,13 @@ def load_file(sessions: sessionmaker[Session], path: Path) -> list[LoadResult]:
             )
         )
         return [result]
-    with sessions() as session:
-        try:
-            if kind == "json":
-                results = _load_json(session, path)
-            else:
-                result = LoadResult(str(path), kind)
-                _load_rows(Load(session, result), KIND_TYPES[kind](), _csv_rows(path, result))
-                results = [result]
-        except BaseException:
-            session.rollback()
-            raise
+    with sessions() as session:  # closing it rolls back what was not committed
+        if kind == "json":
+            results = _load_json(session, path)
+        else:
+            result = LoadResult(str(path), kind)
+            _load_rows(Load(session, result), KIND_TYPES[kind](), _csv_rows(path, result))
+            results = [result]
         if all(r.ok for r in results):
             session.commit()
         else:
@@ -1345,32 +1360,27 @@ def _read_json(path: Path, whole: LoadResult) -> list[Section] | None:
 def _json_rows(
     result: LoadResult, kind: Kind, items: list[tuple[int, Any]]
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line, {column: text}) for each item of one kind; shape errors go to `result`."""
+    """(line, {column: text}) for each item of one kind; shape errors go to `result` (an item
+    that is not an object, or holds a list or an object as a value, is not checked further)."""
     for line, item in items:
         if not isinstance(item, dict):
             result.rows += 1
-            result.add_error(
-                LoadError(
-                    result.file,
-                    line,
-                    None,
-                    f"each {kind.name} item must be an object",
-                    "write {...}",
-                )
-            )
+            problem, fix = f"each {kind.name} item must be an object", "write {...}"
+            result.add_error(LoadError(result.file, line, None, problem, fix))
             continue
-        row: dict[str, str] = {}
-        for column, value in item.items():
+        nested = [column for column, value in item.items() if isinstance(value, dict | list)]
+        for column in nested:
+            problem, fix = "holds a list or an object", "give a plain value"
+            result.add_error(LoadError(result.file, line, column, problem, fix))
+        for column in item:
             if column not in kind.by_name:
                 problem = f"'{column}' is not a column of {kind.name}"
                 fix = f"remove it or use one of {', '.join(kind.by_name)}"
-            elif isinstance(value, dict | list):
-                problem, fix = "holds a list or an object", "give a plain value"
-            else:
-                row[column] = _json_text(value)
-                continue
-            result.add_error(LoadError(result.file, line, column, problem, fix))
-        yield line, row
+                result.add_error(LoadError(result.file, line, column, problem, fix))
+        if nested:
+            result.rows += 1
+            continue
+        yield line, {column: _json_text(value) for column, value in item.items()}
 
 
 def _json_text(value: Any) -> str:
