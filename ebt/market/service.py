@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -268,6 +268,16 @@ def _key(result: SetResult) -> tuple[str, str, str]:
     return (tx.group.interchange.control, tx.group.control, tx.control)
 
 
+class Case(NamedTuple):
+    """One accepted request on its way through the outcome's handler."""
+
+    record: Transaction814
+    facts: Facts
+    aggregate: AccountAggregate
+    process: Process
+    row: dict[str, Any]
+
+
 class _Decider:
     """Decides the requests of one batch against the account aggregates, in order."""
 
@@ -484,7 +494,7 @@ class _Decider:
         row["status"] = "accepted"
         assert aggregate is not None and ces is not None
         handler = getattr(self, f"_on_{verdict.outcome}")
-        handler(record, facts, aggregate, process, row)
+        handler(Case(record, facts, aggregate, process, row))
         return verdict.outcome
 
     def _process(
@@ -577,14 +587,8 @@ class _Decider:
             row,
         )
 
-    def _on_enroll(
-        self,
-        record: Transaction814,
-        facts: Facts,
-        aggregate: AccountAggregate,
-        process: Process,
-        row: dict[str, Any],
-    ) -> None:
+    def _on_enroll(self, case: Case) -> None:
+        record, facts, aggregate, process, row = case
         effective = facts.effective_read
         assert effective is not None and facts.ces is not None
         process.effective_on = effective
@@ -599,16 +603,10 @@ class _Decider:
         )
         self._accept(record, process, row, effective, aggregate)
 
-    def _on_switch(
-        self,
-        record: Transaction814,
-        facts: Facts,
-        aggregate: AccountAggregate,
-        process: Process,
-        row: dict[str, Any],
-    ) -> None:
+    def _on_switch(self, case: Case) -> None:
+        record, facts, _, process, _ = case
         old = self.reference.by_id.get(facts.account.serves_from or 0) if facts.account else None
-        self._on_enroll(record, facts, aggregate, process, row)
+        self._on_enroll(case)
         if old is not None and facts.effective_read is not None:
             self._send(
                 responses.drop_notice(
@@ -622,26 +620,14 @@ class _Decider:
                 None,
             )
 
-    def _on_drop_on_cycle(
-        self,
-        record: Transaction814,
-        facts: Facts,
-        aggregate: AccountAggregate,
-        process: Process,
-        row: dict[str, Any],
-    ) -> None:
+    def _on_drop_on_cycle(self, case: Case) -> None:
+        record, facts, aggregate, process, row = case
         wanted = record.service_end
         ends = wanted if wanted is not None and wanted in facts.reads else facts.effective_read
         self._drop(record, facts, ends, aggregate, process, row)
 
-    def _on_drop_off_cycle(
-        self,
-        record: Transaction814,
-        facts: Facts,
-        aggregate: AccountAggregate,
-        process: Process,
-        row: dict[str, Any],
-    ) -> None:
+    def _on_drop_off_cycle(self, case: Case) -> None:
+        record, facts, aggregate, process, row = case
         calendar, parameters = self.market.calendar, self.market.parameters
         earliest = calendar.add_business_days(self.market.today, parameters.lead_business_days)
         wanted = record.service_end or earliest
@@ -669,14 +655,8 @@ class _Decider:
         process.effective_on = ended or ends
         self._accept(record, process, row, ended or ends, aggregate)
 
-    def _on_change(
-        self,
-        record: Transaction814,
-        facts: Facts,
-        aggregate: AccountAggregate,
-        process: Process,
-        row: dict[str, Any],
-    ) -> None:
+    def _on_change(self, case: Case) -> None:
+        record, facts, aggregate, process, row = case
         assert facts.ces is not None and facts.effective_read is not None
         process.effective_on = facts.effective_read
         aggregate.change_terms(
@@ -690,14 +670,8 @@ class _Decider:
         )
         self._accept(record, process, row, facts.effective_read, aggregate)
 
-    def _on_reinstate(
-        self,
-        record: Transaction814,
-        facts: Facts,
-        aggregate: AccountAggregate,
-        process: Process,
-        row: dict[str, Any],
-    ) -> None:
+    def _on_reinstate(self, case: Case) -> None:
+        record, facts, aggregate, process, row = case
         ces = facts.ces
         assert ces is not None
         for pending in aggregate.pending():

@@ -1,5 +1,16 @@
 """Alembic environment for the store: migrates the connection handed over by
-`ebt.store.database.upgrade` (config.attributes["connection"]); models in ebt.store.schema."""
+`ebt.store.database.upgrade` (config.attributes["connection"]); models in ebt.store.schema.
+
+A new revision, after changing the models (and SCHEMA_VERSION, which counts the revisions):
+
+    python -c "from alembic import command; from ebt.store.database import *
+    e = make_engine('sqlite:///dev.db'); upgrade(e); c = alembic_config()
+    with e.begin() as x: c.attributes['connection'] = x; command.revision(
+        c, 'what changed', autogenerate=True, rev_id='0002')"
+
+then read and tidy the generated file in versions/; tests/test_store.py checks that the
+migrated schema has no differences from the models on SQLite and PostgreSQL.
+"""
 
 from __future__ import annotations
 
