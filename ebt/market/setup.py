@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 from ebt.calendar import MaineCalendar
 from ebt.guides.loader import default_guidebook
+from ebt.market.decider import Market
 from ebt.market.predicates import PREDICATES
-from ebt.market.service import Market
 from ebt.resources import data_path
 from ebt.rules.parameters import load_parameter_book
 from ebt.rules.tables import RuleBook, load_rulebook
