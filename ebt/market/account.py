@@ -143,7 +143,7 @@ class AccountAggregate:
         if period is None:
             return None
         changed = {k: v for k, v in terms.items() if v is not None}
-        if period.start == on:
+        if period.start >= on:  # not begun yet: it begins with the new terms
             for name, value in changed.items():
                 setattr(period, name, value)
             return period
@@ -177,8 +177,15 @@ class AccountAggregate:
                 if p.supplier_id == supplier_id and p.end is not None and p.end <= on
             ]
             return own[-1].end if own else None
-        following = period.end
-        period.end = on
+        if period.start >= on:  # dropped before it began: Standard Offer in its place
+            period.status = str(PeriodStatus.CANCELLED)
+            on = period.start
+        else:
+            period.end = on
+        for later in self.live_periods():  # its own later terms (a pending change) go too
+            if later.supplier_id == supplier_id and later.start > on:
+                later.status = str(PeriodStatus.CANCELLED)
+        following = next((p.start for p in self.live_periods() if p.start > on), None)
         standard_offer = SupplierPeriod(
             account_id=self.account.id,
             supplier_id=None,
@@ -212,7 +219,7 @@ class AccountAggregate:
             period.status = str(PeriodStatus.CANCELLED)
             before = [p for p in self.live_periods() if p.end == period.start]
             for previous in before:
-                previous.end = None
+                previous.end = period.end  # runs on to where the cancelled one would end
         process.state = str(ProcessState.CANCELLED)
 
     def advance(self, today: date) -> None:

@@ -1,0 +1,152 @@
+"""The store's plumbing: the database URL, the engine settings, and the Alembic migrations —
+which must create exactly the tables, columns, indexes and constraints of ebt.store.schema on
+SQLite and on PostgreSQL (the latter where EBT_TEST_POSTGRES_URL is set)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, select, text
+
+from ebt.store import database
+from ebt.store.database import (
+    alembic_config,
+    database_url,
+    driver_url,
+    make_engine,
+    session_factory,
+    upgrade,
+)
+from ebt.store.schema import Base, TradingPartner
+
+# -- the URL --------------------------------------------------------------------------------
+
+
+def test_database_url_prefers_the_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EBT_DATABASE_URL", "sqlite:///from-env.db")
+    assert database_url("sqlite:///option.db") == "sqlite:///option.db"
+
+
+def test_database_url_then_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EBT_DATABASE_URL", "sqlite:///from-env.db")
+    assert database_url(None) == "sqlite:///from-env.db"
+
+
+def test_database_url_defaults_to_a_sqlite_file_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EBT_DATABASE_URL", raising=False)
+    assert database_url(None) == "sqlite:///ebt.db"
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_postgresql_urls_use_psycopg_3(given: str, used: str) -> None:
+    assert driver_url(given) == used
+    assert make_engine(given).url.render_as_string(hide_password=False) == used
+
+
+# -- the engine -----------------------------------------------------------------------------
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_normal_sync(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'ebt.db'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    engine.dispose()
+
+
+def test_sqlite_enforces_foreign_keys(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'ebt.db'}")
+    upgrade(engine)
+    with pytest.raises(Exception, match="FOREIGN KEY"), engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO accounts (number, customer_name, premise_id, bill_cycle, status, "
+                "services, opened_on) VALUES ('1', 'X', 999, '01', 'active', 'EL', '2026-01-01')"
+            )
+        )
+    engine.dispose()
+
+
+# -- the migrations -------------------------------------------------------------------------
+
+
+def test_migrations_ship_inside_the_package() -> None:
+    package = Path(database.__file__).resolve().parent
+    assert package / "migrations" == database.MIGRATIONS
+    assert (database.MIGRATIONS / "env.py").is_file()
+    assert (database.MIGRATIONS / "script.py.mako").is_file()
+    assert list((database.MIGRATIONS / "versions").glob("*.py"))
+
+
+def test_one_head_and_the_schema_version_counts_the_revisions() -> None:
+    scripts = ScriptDirectory.from_config(alembic_config())
+    assert len(scripts.get_heads()) == 1
+    from ebt.store.schema import SCHEMA_VERSION
+
+    assert len(list(scripts.walk_revisions())) == SCHEMA_VERSION
+
+
+def test_migrations_match_the_models(store_url: str) -> None:
+    engine = make_engine(store_url)
+    upgrade(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, Base.metadata)
+        tables = set(inspect(connection).get_table_names())
+    engine.dispose()
+    assert differences == []
+    assert tables == set(Base.metadata.tables) | {"alembic_version"}
+
+
+def test_upgrade_twice_changes_nothing_and_keeps_data(store_url: str) -> None:
+    engine = make_engine(store_url)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    with sessions() as session:
+        session.add(TradingPartner(duns="049876543", name="CASCO BAY", role="T&D"))
+        session.commit()
+    upgrade(engine)
+    with sessions() as session:
+        assert session.scalars(select(TradingPartner.duns)).all() == ["049876543"]
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        assert session.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
+    engine.dispose()
+
+
+def test_downgrade_to_nothing_and_back(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'ebt.db'}")
+    upgrade(engine)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+    assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+    upgrade(engine)
+    assert set(inspect(engine).get_table_names()) >= set(Base.metadata.tables)
+    engine.dispose()
+
+
+def test_session_factory_keeps_objects_readable_after_commit(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'ebt.db'}")
+    upgrade(engine)
+    with session_factory(engine)() as session:
+        partner = TradingPartner(duns="081234567", name="PINE TREE POWER SUPPLY", role="CES")
+        session.add(partner)
+        session.commit()
+    assert partner.name == "PINE TREE POWER SUPPLY"
+    assert partner.licensed is True
+    engine.dispose()
