@@ -10,6 +10,7 @@ recovered by running the same file again: what was committed is skipped.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
@@ -177,7 +178,9 @@ class _Run:
                     self.summary.rejects[code] = self.summary.rejects.get(code, 0) + 1
             decider.flush()
             session.commit()
-        self.done.update(_key(r) for r in todo)
+        # SQLAlchemy's IN lists and compiled statements leave reference cycles; with the
+        # batch-run collector thresholds (ebt.runtime) they would pile up: collect per batch.
+        gc.collect()
 
     def finish(self) -> None:
         """The 997s the file is owed, into the outbox; the file is then processed."""
