@@ -345,6 +345,7 @@ EXPECTED: dict[str, list[tuple[str, Any, str]]] = {
     "drop": [
         *SENDER,
         ("account_exists", False, "reject A76"),
+        ("td_is_this_utility", False, "reject A13"),
         ("repeats_a_processed_request", True, "reject ABN"),
         ("ces_serves_account", False, "reject A13"),
         ("drop_already_pending", True, "reject ABN"),
@@ -354,6 +355,7 @@ EXPECTED: dict[str, list[tuple[str, Any, str]]] = {
     "change": [
         *SENDER,
         ("account_exists", False, "reject A76"),
+        ("td_is_this_utility", False, "reject A13"),
         ("repeats_a_processed_request", True, "reject ABN"),
         ("ces_serves_account", False, "reject A13"),
         ("change_reasons_supported", False, "reject API"),
@@ -364,6 +366,7 @@ EXPECTED: dict[str, list[tuple[str, Any, str]]] = {
     "reinstatement": [
         *SENDER,
         ("account_exists", False, "reject A76"),
+        ("td_is_this_utility", False, "reject A13"),
         ("repeats_a_processed_request", True, "reject ABN"),
         ("ces_serves_account", False, "reject A13"),
         ("drop_or_switch_pending", "reinstate", "reject A13"),
