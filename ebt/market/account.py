@@ -116,6 +116,9 @@ class AccountAggregate:
         for period in self.live_periods():
             if period.start >= on:
                 period.status = str(PeriodStatus.CANCELLED)
+                superseded = period.process
+                if superseded is not None and superseded.state == ProcessState.PENDING:
+                    superseded.state = str(ProcessState.CANCELLED)  # e.g. a later drop
             elif period.end is None or period.end > on:
                 period.end = on
         new = SupplierPeriod(

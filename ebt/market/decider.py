@@ -244,6 +244,7 @@ class Decider:
     def _account_facts(self, aggregate: AccountAggregate | None) -> AccountFacts | None:
         if aggregate is None:
             return None
+        effective = self._effective_read(aggregate)
         account = aggregate.account
         today = self.market.today
         open_period = aggregate.open_period()
@@ -257,6 +258,7 @@ class Decider:
             bill_cycle=account.bill_cycle,
             supplier_id=aggregate.supplier_on(today),
             serves_from=open_period.supplier_id if open_period else None,
+            supplier_at_effective=aggregate.supplier_on(effective) if effective else None,
             pending=pending,
             meters=self.meters.get(account.premise_id, ()),
         )
@@ -419,7 +421,8 @@ class Decider:
 
     def _on_switch(self, case: Case) -> None:
         record, facts, _, process, _ = case
-        old = self.reference.by_id.get(facts.account.serves_from or 0) if facts.account else None
+        account = facts.account
+        old = self.reference.by_id.get(account.supplier_at_effective or 0) if account else None
         self._on_enroll(case)
         if old is not None and facts.effective_read is not None:
             self._send(

@@ -49,6 +49,7 @@ class AccountFacts:
     bill_cycle: str
     supplier_id: int | None  # supplier of record today; None: Standard Offer
     serves_from: int | None  # the CES of the open-ended period (today's, or a pending one)
+    supplier_at_effective: int | None  # the supplier of record on the effective read date
     pending: tuple[PendingFacts, ...]
     meters: tuple[MeterFacts, ...]
 

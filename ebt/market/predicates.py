@@ -46,6 +46,11 @@ def td_is_this_utility(facts: Facts) -> bool:
     return facts.request.td_id == facts.td_duns
 
 
+def cycle_read_scheduled(facts: Facts) -> bool:
+    """The account's bill cycle has a scheduled read the request can take effect on."""
+    return facts.effective_read is not None
+
+
 def repeats_a_processed_request(facts: Facts) -> bool:
     return facts.repeated
 
@@ -119,7 +124,7 @@ def another_enrollment_is_first(facts: Facts) -> bool:
 
 def account_has_other_ces(facts: Facts) -> bool:
     account = facts.account
-    return account is not None and account.serves_from not in (None, _ces_id(facts))
+    return account is not None and account.supplier_at_effective not in (None, _ces_id(facts))
 
 
 def ces_serves_account(facts: Facts) -> bool:
@@ -170,6 +175,7 @@ PREDICATES: Mapping[str, Callable[[Facts], bool]] = {
         account_exists,
         account_is_active,
         td_is_this_utility,
+        cycle_read_scheduled,
         repeats_a_processed_request,
         ces_has_pending_enrollment,
         ces_already_serves_account,
