@@ -440,7 +440,9 @@ class Decider:
     def _on_drop_on_cycle(self, case: Case) -> None:
         record, facts, aggregate, process, row = case
         wanted = record.service_end
-        ends = wanted if wanted is not None and wanted in facts.reads else facts.effective_read
+        effective = facts.effective_read
+        later = wanted is not None and effective is not None and wanted >= effective
+        ends = wanted if later and wanted in facts.reads else effective
         self._drop(record, facts, ends, aggregate, process, row)
 
     def _on_drop_off_cycle(self, case: Case) -> None:

@@ -144,11 +144,10 @@ def drop_already_pending(facts: Facts) -> bool:
 
 
 def off_cycle_requested(facts: Facts) -> bool:
-    """The CES asks for an end date that is not a scheduled read it can still make."""
+    """The CES asks for an end date that is not a scheduled cycle read (a read date too
+    close to make rolls to the first read it can make, on cycle)."""
     wanted = facts.request.service_end
-    if wanted is None or facts.effective_read is None:
-        return False
-    return wanted not in facts.reads or wanted < facts.effective_read
+    return wanted is not None and wanted not in facts.reads
 
 
 def change_reasons_supported(facts: Facts) -> bool:
