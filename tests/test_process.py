@@ -80,3 +80,15 @@ def test_find_by_name_and_meter(store_url: str) -> None:
     meter = meters["meters"][0]["number"]
     by_meter = json.loads(run("find", "--meter", meter, "--db", url, "--format", "json"))
     assert "00412345678" in [a["account"] for a in by_meter["accounts"]]
+
+
+def test_a_file_that_is_not_x12_is_refused_plainly(store_url: str, tmp_path: Path) -> None:
+    url = loaded(store_url)
+    html = ROOT / "fixtures" / "x12" / "bad" / "file-not-x12--html-page.x12"
+    result = CliRunner().invoke(
+        main, ["--today", TODAY, "process", str(html), "--db", url, "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 1
+    assert "FILE-NOT-X12" in result.output and "HTML" in result.output
+    assert "Traceback" not in result.output
+    assert not list(tmp_path.glob("*.x12"))  # nothing to answer, nobody to answer

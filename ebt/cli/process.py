@@ -26,6 +26,11 @@ def _line(summary: RunSummary) -> str:
         parts.append(f"{summary.syntax_errors} with syntax errors (see the 997)")
     if summary.skipped:
         parts.append(f"{summary.skipped} already committed by an interrupted run")
+    if summary.problems:
+        parts.append(
+            f"{len(summary.problems)} error(s) outside the transaction sets: "
+            + " | ".join(summary.problems[:3])
+        )
     return "; ".join(parts)
 
 
@@ -48,11 +53,17 @@ Examples:
 @db_option
 def process(paths: tuple[Path, ...], out_dir: Path, db: str | None) -> None:
     """Validate each file, decide every supplier request by the market rules, commit the
-    decisions and state, and write the responses, drop notices and 997s into OUT."""
+    decisions and state, and write the responses, drop notices and 997s into OUT. Exit 1 when
+    a file has errors outside its transaction sets (not X12, a broken envelope)."""
     sessions = open_store(db)
     clock = now()
     processor = Processor(sessions, load_market(clock))
+    failed = False
     for path in paths:
-        click.echo(_line(processor.process_path(path)))
+        summary = processor.process_path(path)
+        failed = failed or bool(summary.problems)
+        click.echo(_line(summary), err=bool(summary.problems))
     for written in write_outbox(sessions, out_dir, now=clock):
         click.echo(f"wrote {written}")
+    if failed:
+        raise SystemExit(1)  # a file (or part of one) could not be taken: see its line

@@ -23,16 +23,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ebt.acks.functional import Acknowledger, InterchangeAck
-from ebt.check import FileChecker, InterchangeStart, SetResult
+from ebt.check import FileChecker, FileFindings, InterchangeStart, SetResult
+from ebt.findings import Finding
 from ebt.guides.loader import default_guidebook
 from ebt.mapping.mapper import guidebook_mapping, to_segments
 from ebt.market.decider import Decider, Market
 from ebt.store.schema import (
+    FindingRow,
     InboundFile,
     Interchange,
     Outbox,
     Transaction,
 )
+from ebt.syntax.envelope import GroupEnd, InterchangeEnd
 
 BATCH = 500
 
@@ -49,6 +52,7 @@ class RunSummary:
     syntax_errors: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     rejects: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # errors in the file's bytes or envelopes
 
 
 def file_digest(path: Path) -> tuple[str, int]:
@@ -134,6 +138,8 @@ class _Run:
                 self.answers.append(answer)
             if isinstance(event, InterchangeStart):
                 self._interchange(event)
+            elif isinstance(event, FileFindings | InterchangeEnd | GroupEnd):
+                self._file_findings(event.findings)
             elif isinstance(event, SetResult):
                 batch.append(event)
                 if len(batch) >= BATCH:
@@ -141,6 +147,27 @@ class _Run:
                     batch = []
         if batch:
             self._batch(batch)
+
+    def _file_findings(self, found: list[Finding]) -> None:
+        """Errors outside any transaction set: kept with the file, and said in the summary."""
+        errors = [f for f in found if f.is_error]
+        if not errors:
+            return
+        self.summary.problems.extend(f"{f.code}: {f.message}" for f in errors)
+        with self.processor.sessions() as session:
+            session.add_all(
+                FindingRow(
+                    file_id=self.file_id,
+                    code=f.code,
+                    severity=f.severity.value,
+                    message=f.message,
+                    segment=f.location.segment,
+                    position=f.location.position,
+                    element=f.location.element,
+                )
+                for f in errors
+            )
+            session.commit()
 
     def _interchange(self, event: InterchangeStart) -> None:
         inter = event.interchange
