@@ -92,3 +92,32 @@ def test_a_file_that_is_not_x12_is_refused_plainly(store_url: str, tmp_path: Pat
     assert "FILE-NOT-X12" in result.output and "HTML" in result.output
     assert "Traceback" not in result.output
     assert not list(tmp_path.glob("*.x12"))  # nothing to answer, nobody to answer
+
+
+def test_a_customer_returns_to_standard_offer(store_url: str, tmp_path: Path) -> None:
+    """§4: the customer calls the T&D; the CES is told by a drop notice, effective on the
+    first cycle read at least 2 business days out; the decision is explained."""
+    url = loaded(store_url)
+    account, ces = "00655443322", "083456789"  # served by Katahdin Solar Supply
+    before = timeline(url, account)
+    assert before[-1]["supplier"] == ces and before[-1]["end"] is None
+    out = tmp_path / "out"
+    said = run("--today", TODAY, "standard-offer", account, "--db", url, "--out", str(out))
+    after = timeline(url, account)
+    assert after[-2]["supplier"] == ces
+    assert after[-1]["supplier"] == "STANDARD_OFFER" and after[-1]["end"] is None
+    assert after[-2]["end"] == after[-1]["start"] > TODAY
+    [written] = out.glob("*.x12")
+    assert written.name.startswith(ces)  # only the CES that loses the customer hears of it
+    shown = json.loads(run("show", str(written), "--format", "json"))["transactions"]
+    notices = [t for t in shown if t["kind"] == "drop_notice"]
+    assert len(notices) == 1 and notices[0]["service_end"] == after[-1]["start"]
+    reference = said.rsplit("ebt explain ", 1)[1].split()[0]
+    explained = json.loads(run("explain", reference, "--db", url, "--format", "json"))
+    assert explained["decisions"][0]["table"] == "return_to_standard_offer"
+    # asked again: nothing changes, and the refusal says why
+    again = CliRunner().invoke(
+        main, ["--today", TODAY, "standard-offer", account, "--db", url, "--out", str(out)]
+    )
+    assert again.exit_code == 1 and "not returned to Standard Offer" in again.output
+    assert timeline(url, account) == after

@@ -374,6 +374,13 @@ EXPECTED: dict[str, list[tuple[str, Any, str]]] = {
         ("ces_serves_account", False, "reject A13"),
         ("drop_or_switch_pending", "reinstate", "reject A13"),
     ],
+    "return_to_standard_offer": [
+        ("account_exists", False, "reject A76"),
+        ("account_is_active", False, "reject 008"),
+        ("cycle_read_scheduled", False, "reject A13"),
+        ("account_has_other_ces", False, "reject A13"),
+        ("drop_already_pending", "reject ABN", "return_to_standard_offer"),
+    ],
 }
 PREDICATE_NAMES = frozenset(p for checks in EXPECTED.values() for p, _, _ in checks)
 MARKET_OUTCOMES: dict[str, set[str] | None] = {
@@ -384,6 +391,7 @@ MARKET_OUTCOMES: dict[str, set[str] | None] = {
     "drop_off_cycle": {"drop"},
     "change": {"change"},
     "reinstate": {"reinstatement"},
+    "return_to_standard_offer": {"return_to_standard_offer"},
 }
 MARKET_PREDICATES = {name: ask(name) for name in PREDICATE_NAMES}
 

@@ -11,6 +11,7 @@ from ebt.cli.clock import today_option
 from ebt.cli.load import load
 from ebt.cli.process import process
 from ebt.cli.show import show
+from ebt.cli.standard_offer import standard_offer
 from ebt.cli.validate import validate
 from ebt.runtime import tune_for_batch
 
@@ -37,4 +38,5 @@ main.add_command(process)
 main.add_command(account)
 main.add_command(explain)
 main.add_command(find)
+main.add_command(standard_offer)
 main.add_command(load)

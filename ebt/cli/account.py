@@ -245,18 +245,21 @@ def explain(reference: str, fmt: str, db: str | None) -> None:
     sessions = open_store(db)
     with sessions() as session:
         rows = session.execute(
-            select(Decision, Transaction)
-            .join(Transaction, Transaction.id == Decision.transaction_id)
+            select(Decision, Transaction, Process, Account)
+            .outerjoin(Transaction, Transaction.id == Decision.transaction_id)
+            .outerjoin(Process, Process.id == Decision.process_id)
+            .outerjoin(Account, Account.id == Process.account_id)
             .where(Decision.reference == reference)
             .order_by(Decision.id)
         ).all()
         found = [
             {
                 "reference": reference,
-                "kind": t.kind,
-                "sender": t.sender,
-                "account": t.account_number,
-                "received_at": t.received_at.isoformat(timespec="seconds"),
+                # a decision the T&D took on a customer's call has no inbound transaction
+                "kind": t.kind if t else p.kind if p else None,
+                "sender": t.sender if t else "T&D",
+                "account": t.account_number if t else a.number if a else None,
+                "received_at": (t.received_at if t else p.created_at).isoformat(timespec="seconds"),
                 "table": d.table_name,
                 "version": d.table_version,
                 "steps": json.loads(d.steps),
@@ -264,7 +267,7 @@ def explain(reference: str, fmt: str, db: str | None) -> None:
                 "code": d.code,
                 "decided_on": d.decided_on.isoformat(),
             }
-            for d, t in rows
+            for d, t, p, a in rows
         ]
     if not found:
         raise click.ClickException(f"no decision for BGN02 {reference!r}")

@@ -183,6 +183,44 @@ class Decider:
         self.seen.add((record.ces_id, record.reference))
         return self._apply(verdict, facts, row)
 
+    def return_to_standard_offer(self, number: str) -> tuple[Verdict, Transaction814]:
+        """The customer called the T&D to leave its CES: decide by the
+        return_to_standard_offer table; when accepted, the CES's service ends on the first
+        eligible cycle read and the CES gets a drop notice for that date."""
+        self._load_accounts({number})
+        aggregate = self.accounts.get(number)
+        reference, today = self.reference, self.market.today
+        td = reference.td
+        effective = self._effective_read(aggregate)
+        serving = aggregate.supplier_on(effective) if aggregate and effective else None
+        ces = reference.by_id.get(serving) if serving is not None else None
+        notice = responses.standard_offer_notice(number, today, td=td, ces=ces, ends=effective)
+        facts = Facts(
+            request=notice,
+            today=today,
+            td_duns=td.duns if td else "",
+            envelope_sender=frozenset(),
+            reply_to="",
+            sender=td,
+            ces=None,
+            account=self._account_facts(aggregate),
+            effective_read=effective,
+            reads=self._reads(aggregate),
+            repeated=False,
+            parameters=self.market.parameters,
+        )
+        table = self.market.rulebook.table_for("return_to_standard_offer", today)
+        verdict = evaluate(table, facts, PREDICATES)
+        process = self._process(ProcessKind.RETURN_TO_STANDARD_OFFER, verdict, facts, aggregate)
+        process.ces_id = ces.id if ces else None
+        self._decision(verdict, None, process, notice.reference)
+        if verdict.outcome == "return_to_standard_offer":
+            assert aggregate is not None and ces is not None and effective is not None
+            ended = aggregate.end_supplier(supplier_id=ces.id, on=effective, process=process)
+            process.effective_on = ended or effective
+            self._send(notice, process, None)
+        return verdict, notice
+
     def _transaction_row(self, result: SetResult) -> dict[str, Any]:
         tx = result.transaction
         record = result.record
@@ -339,7 +377,13 @@ class Decider:
         self.writes.processes.append(process)
         return process
 
-    def _decision(self, verdict: Verdict, row: dict[str, Any], process: Process) -> None:
+    def _decision(
+        self,
+        verdict: Verdict,
+        row: dict[str, Any] | None,
+        process: Process,
+        reference: str | None = None,
+    ) -> None:
         steps = [
             {"step": a.step, "question": a.question, "predicate": a.predicate, "answer": a.answer}
             for a in verdict.steps
@@ -348,7 +392,7 @@ class Decider:
             {
                 "transaction": row,
                 "process": process,
-                "reference": row["reference"],
+                "reference": row["reference"] if row is not None else reference,
                 "table_name": verdict.table,
                 "table_version": verdict.version,
                 "steps": json.dumps(steps),

@@ -19,6 +19,7 @@ from ebt.mapping.records import (
     Reason,
     Transaction814,
 )
+from ebt.market.facts import Partner
 
 ACCEPTS = {
     MaintenanceType.ENROLLMENT: Kind.ENROLLMENT_ACCEPT,
@@ -97,6 +98,32 @@ def reject(request: Transaction814, today: date, code: str, meaning: str) -> Tra
     kind = REJECTS[MaintenanceType(request.maintenance)]
     reply = _reply(request, kind, Action.REJECT, today, "R")
     return replace(reply, reject_reasons=(Reason(code, meaning.upper()[:80]),))
+
+
+def standard_offer_notice(
+    account: str, today: date, *, td: Partner | None, ces: Partner | None, ends: date | None
+) -> Transaction814:
+    """The drop notice a CES gets when its customer calls the T&D to return to Standard
+    Offer (customer drops supplier)."""
+    return Transaction814(
+        kind=Kind.DROP_NOTICE,
+        purpose=Purpose.REQUEST,
+        reference=f"S{hashlib.sha1(f'{account}|{today}'.encode()).hexdigest()[:19].upper()}",
+        date=today,
+        action=Action.REQUEST,
+        maintenance=MaintenanceType.DROP,
+        account=account,
+        td_id=td.duns if td else "",
+        td_name=td.name if td else None,
+        td_id_qualifier="1",
+        ces_id=ces.duns if ces else "",
+        ces_name=ces.name if ces else None,
+        ces_id_qualifier="1",
+        line_number="1",
+        commodity="EL",
+        service="CE",
+        service_end=ends,
+    )
 
 
 def drop_notice(

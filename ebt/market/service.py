@@ -27,7 +27,9 @@ from ebt.check import FileChecker, FileFindings, InterchangeStart, SetResult
 from ebt.findings import Finding
 from ebt.guides.loader import default_guidebook
 from ebt.mapping.mapper import guidebook_mapping, to_segments
+from ebt.mapping.records import Transaction814
 from ebt.market.decider import Decider, Market
+from ebt.rules.tables import Verdict
 from ebt.store.schema import (
     FindingRow,
     InboundFile,
@@ -240,3 +242,15 @@ class _Run:
 def _key(result: SetResult) -> tuple[str, str, str]:
     tx = result.transaction
     return (tx.group.interchange.control, tx.group.control, tx.control)
+
+
+def return_to_standard_offer(
+    sessions: sessionmaker[Session], market: Market, account: str
+) -> tuple[Verdict, Transaction814]:
+    """The customer called to leave its CES: decide, commit, and queue the drop notice."""
+    with sessions() as session:
+        decider = Decider(session, market, 0, {})
+        verdict, notice = decider.return_to_standard_offer(account)
+        decider.flush()
+        session.commit()
+    return verdict, notice

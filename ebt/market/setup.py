@@ -20,6 +20,7 @@ OUTCOMES: dict[str, set[str] | None] = {
     "drop_off_cycle": {"drop"},
     "change": {"change"},
     "reinstate": {"reinstatement"},
+    "return_to_standard_offer": {"return_to_standard_offer"},
 }
 
 
