@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ebt.store.schema import ControlNumber, Outbox, TradingPartner
 from ebt.syntax.separators import Separators
-from ebt.syntax.writer import isa_segment, write_segments
+from ebt.syntax.writer import gs_segment, isa_segment, set_segments, write_segments
 
 FUNCTIONAL_IDS = {"814": "GE", "997": "FA", "824": "AG"}
 MAX_CONTROL = 999_999_999
@@ -77,20 +77,10 @@ def write_outbox(
                 )
                 groups = [s for s in ("814", "824", "997") if s in by_set]
                 for number, set_id in enumerate(groups):
-                    group = str(control + number if control + number < 10**9 else number + 1)
+                    group = control + number if control + number < 10**9 else number + 1
                     out.write(
                         _text(
-                            [
-                                "GS",
-                                FUNCTIONAL_IDS[set_id],
-                                sender,
-                                recipient,
-                                now.strftime("%Y%m%d"),
-                                now.strftime("%H%M"),
-                                group,
-                                "X",
-                                "004010",
-                            ],
+                            gs_segment(FUNCTIONAL_IDS[set_id], sender, recipient, group, now),
                             separators,
                         )
                     )
@@ -104,11 +94,9 @@ def write_outbox(
                         .execution_options(yield_per=1000)
                     )
                     for index, body in enumerate(rows, start=1):
-                        st = f"{index:04d}"
-                        segments = [["ST", set_id, st], *json.loads(body), ["SE", "", st]]
-                        segments[-1][1] = str(len(segments))
+                        segments = set_segments(set_id, index, json.loads(body))
                         out.write("".join(write_segments(segments, separators)))
-                    out.write(_text(["GE", str(by_set[set_id][0]), group], separators))
+                    out.write(_text(["GE", str(by_set[set_id][0]), str(group)], separators))
                 out.write(_text(["IEA", str(len(groups)), f"{control:09d}"], separators))
             session.execute(
                 update(Outbox)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from ebt.syntax.separators import Separators
@@ -82,42 +81,6 @@ def envelope_segments(
     """An interchange holding one functional group of `bodies` (each a set without ST/SE),
     with ISA13 and GS06 = `control` and ST02 numbered from 0001. `before_groups` (a TA1)
     goes between ISA and GS. An empty `bodies` makes an interchange with no group."""
-    groups = [Group(set_id, functional_id, bodies)] if bodies else []
-    return interchange_segments(
-        groups,
-        sender=sender,
-        receiver=receiver,
-        control=control,
-        when=when,
-        separators=separators,
-        production=production,
-        before_groups=before_groups,
-        group_ids=group_ids,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Group:
-    """One functional group to write: its set id, GS01 and the bodies of its sets."""
-
-    set_id: str
-    functional_id: str
-    bodies: list[list[list[str]]]
-
-
-def interchange_segments(
-    groups: list[Group],
-    *,
-    sender: tuple[str, str],
-    receiver: tuple[str, str],
-    control: int,
-    when: datetime,
-    separators: Separators,
-    production: bool = True,
-    before_groups: list[list[str]] | None = None,
-    group_ids: tuple[str, str] | None = None,
-) -> list[list[str]]:
-    """An interchange of functional groups: ISA13 = `control`, GS06 numbered from it."""
     out = [
         isa_segment(
             sender=sender,
@@ -129,27 +92,34 @@ def interchange_segments(
         )
     ]
     out.extend(before_groups or [])
-    gs_sender, gs_receiver = group_ids or (sender[1], receiver[1])
-    for number, group in enumerate(groups):
-        group_control = str(control + number if control + number < 10**9 else number + 1)
-        out.append(
-            [
-                "GS",
-                group.functional_id,
-                gs_sender,
-                gs_receiver,
-                when.strftime("%Y%m%d"),
-                when.strftime("%H%M"),
-                group_control,
-                "X",
-                "004010",
-            ]
-        )
-        for set_number, body in enumerate(group.bodies, start=1):
-            st = f"{set_number:04d}"
-            out.append(["ST", group.set_id, st])
-            out.extend(body)
-            out.append(["SE", str(len(body) + 2), st])
-        out.append(["GE", str(len(group.bodies)), group_control])
-    out.append(["IEA", str(len(groups)), f"{control:09d}"])
+    if bodies:
+        gs_sender, gs_receiver = group_ids or (sender[1], receiver[1])
+        out.append(gs_segment(functional_id, gs_sender, gs_receiver, control, when))
+        for number, body in enumerate(bodies, start=1):
+            out.extend(set_segments(set_id, number, body))
+        out.append(["GE", str(len(bodies)), str(control)])
+    out.append(["IEA", "1" if bodies else "0", f"{control:09d}"])
     return out
+
+
+def gs_segment(
+    functional_id: str, sender: str, receiver: str, control: int, when: datetime
+) -> list[str]:
+    """A GS header: GS06 = `control`, version 004010."""
+    return [
+        "GS",
+        functional_id,
+        sender,
+        receiver,
+        when.strftime("%Y%m%d"),
+        when.strftime("%H%M"),
+        str(control),
+        "X",
+        "004010",
+    ]
+
+
+def set_segments(set_id: str, number: int, body: list[list[str]]) -> list[list[str]]:
+    """A transaction set: ST, the body, SE with its count; ST02 is `number` as 4 digits."""
+    st = f"{number:04d}"
+    return [["ST", set_id, st], *body, ["SE", str(len(body) + 2), st]]
