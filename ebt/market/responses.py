@@ -105,24 +105,16 @@ def standard_offer_notice(
 ) -> Transaction814:
     """The drop notice a CES gets when its customer calls the T&D to return to Standard
     Offer (customer drops supplier)."""
-    return Transaction814(
-        kind=Kind.DROP_NOTICE,
-        purpose=Purpose.REQUEST,
+    return _notice(
         reference=f"S{hashlib.sha1(f'{account}|{today}'.encode()).hexdigest()[:19].upper()}",
-        date=today,
-        action=Action.REQUEST,
-        maintenance=MaintenanceType.DROP,
+        today=today,
         account=account,
         td_id=td.duns if td else "",
         td_name=td.name if td else None,
         td_id_qualifier="1",
         ces_id=ces.duns if ces else "",
         ces_name=ces.name if ces else None,
-        ces_id_qualifier="1",
-        line_number="1",
-        commodity="EL",
-        service="CE",
-        service_end=ends,
+        ends=ends,
     )
 
 
@@ -131,17 +123,43 @@ def drop_notice(
 ) -> Transaction814:
     """The customer-drops-supplier notice to a CES that loses the account (a switch, or a
     cancelled enrollment), effective `ends`; it names neither the new CES nor its data."""
-    return Transaction814(
-        kind=Kind.DROP_NOTICE,
-        purpose=Purpose.REQUEST,
+    return _notice(
         reference=reference_for(request, role),
-        date=today,
-        action=Action.REQUEST,
-        maintenance=MaintenanceType.DROP,
+        today=today,
         account=request.account,
         td_id=request.td_id,
         td_name=request.td_name,
         td_id_qualifier=request.td_id_qualifier,
+        ces_id=ces_id,
+        ces_name=ces_name,
+        ends=ends,
+    )
+
+
+def _notice(
+    *,
+    reference: str,
+    today: date,
+    account: str,
+    td_id: str,
+    td_name: str | None,
+    td_id_qualifier: str | None,
+    ces_id: str,
+    ces_name: str | None,
+    ends: date | None,
+) -> Transaction814:
+    """A T&D drop notice (814, BGN01 13, ASI 7*024) ending the CES's service on `ends`."""
+    return Transaction814(
+        kind=Kind.DROP_NOTICE,
+        purpose=Purpose.REQUEST,
+        reference=reference,
+        date=today,
+        action=Action.REQUEST,
+        maintenance=MaintenanceType.DROP,
+        account=account,
+        td_id=td_id,
+        td_name=td_name,
+        td_id_qualifier=td_id_qualifier,
         ces_id=ces_id,
         ces_name=ces_name,
         ces_id_qualifier="1",
