@@ -96,13 +96,18 @@ class Decider:
     """Decides the requests of one batch against the account aggregates, in order."""
 
     def __init__(
-        self, session: Session, market: Market, file_id: int, interchange_ids: dict[str, int]
+        self,
+        session: Session,
+        market: Market,
+        file_id: int,
+        interchange_ids: dict[str, int],
+        reference: Reference | None = None,
     ):
         self.session = session
         self.market = market
         self.file_id = file_id
         self.interchange_ids = interchange_ids
-        self.reference = Reference(session)
+        self.reference = reference or Reference(session)  # a run passes the one it read
         self.accounts: dict[str, AccountAggregate] = {}
         self.meters: dict[int, tuple[MeterFacts, ...]] = {}
         self.seen: set[tuple[str, str]] = set()  # (CES DUNS, BGN02) of requests decided

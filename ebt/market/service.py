@@ -28,7 +28,7 @@ from ebt.findings import Finding
 from ebt.guides.loader import default_guidebook
 from ebt.mapping.mapper import guidebook_mapping, to_segments
 from ebt.mapping.records import Transaction814
-from ebt.market.decider import Decider, Market
+from ebt.market.decider import Decider, Market, Reference
 from ebt.rules.tables import Verdict
 from ebt.store.schema import (
     FindingRow,
@@ -117,6 +117,7 @@ class _Run:
         self.name = name
         self.summary = summary
         self.acker = Acknowledger()
+        self.reference: Reference | None = None
         self.answers: list[InterchangeAck] = []
         with processor.sessions() as session:
             self.done = {
@@ -193,7 +194,11 @@ class _Run:
         if not todo:
             return
         with self.processor.sessions() as session:
-            decider = Decider(session, self.market, self.file_id, self.interchange_ids)
+            if self.reference is None:
+                self.reference = Reference(session)  # partners and cycle reads: once a run
+            decider = Decider(
+                session, self.market, self.file_id, self.interchange_ids, self.reference
+            )
             decider.load(todo)
             for result in todo:
                 outcome = decider.take(result)
