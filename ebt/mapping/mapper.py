@@ -79,6 +79,7 @@ class RecordMap:
         default_factory=dict
     )
     specs: dict[str, Any] = field(default_factory=dict)  # write specs by node, built lazily
+    writer: Callable[[Any], list[list[str]]] | None = None  # generated on first write
     constants: dict[tuple[str, int], tuple[str, int | None]] = field(default_factory=dict)
 
     def constants_at(self, node_id: str) -> list[tuple[int, str, int | None]]:
@@ -288,6 +289,15 @@ def _plan(
 
 def to_segments(record: Record, mapping: SetMapping) -> list[list[str]]:
     """The body of the transaction set (without ST and SE) for `record`."""
+    writer = mapping.root.writer
+    if writer is None:
+        writer = mapping.root.writer = _compile_writer(mapping)
+    return writer(record)
+
+
+def to_segments_plain(record: Record, mapping: SetMapping) -> list[list[str]]:
+    """`to_segments` by walking the guide for every record: what the generated writer must
+    agree with (tests compare the two)."""
     root = mapping.guide.root
     body = [c for c in root.children if c.tag not in ("ST", "SE")]
     out: list[list[str]] = []
@@ -372,6 +382,107 @@ def _fixed(node: SegmentNode, record_map: RecordMap) -> list[str]:
     for index, constant, _ in record_map.constants_at(node.id):
         elements[index] = constant
     return elements
+
+
+class _WriterSource:
+    """The source of one generated writer: straight-line code over the guide's nodes, the
+    same walk as `to_segments_plain` done once. Element indexes and names bound in the
+    namespace go into the source; constants and field names are bound values."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.namespace: dict[str, Any] = {"T": trim, "F": _format, "list": list}
+        self.count = 0
+
+    def name(self, prefix: str, value: Any = None) -> str:
+        self.count += 1
+        name = f"{prefix}{self.count}"
+        if value is not None:
+            self.namespace[name] = value
+        return name
+
+    def child(
+        self, child: SegmentNode | LoopNode, record_map: RecordMap, rec: str, out: str, depth: int
+    ) -> None:
+        group = record_map.groups.get(child.id)
+        if group is None:
+            self.node(child, record_map, rec, out, depth, always=False)
+            return
+        item = self.name("r")
+        self.lines.append(
+            "    " * depth + f"for {item} in getattr({rec}, {self.name('N', group[0])}):"
+        )
+        self.node(child, group[1], item, out, depth + 1, always=True)
+
+    def node(
+        self,
+        node: SegmentNode | LoopNode,
+        record_map: RecordMap,
+        rec: str,
+        out: str,
+        depth: int,
+        *,
+        always: bool,
+    ) -> None:
+        pad = "    " * depth
+        if isinstance(node, SegmentNode):
+            seg = self.segment(node, record_map, rec, depth)
+            self.lines.append(pad + f"if {seg} is not None: {out}.append({seg})")
+            if always:
+                fixed = self.name("X", trim(_fixed(node, record_map)))
+                self.lines.append(pad + f"else: {out}.append(list({fixed}))")
+            return
+        trigger = self.segment(node.trigger, record_map, rec, depth)
+        rest = self.name("o")
+        self.lines.append(pad + f"{rest} = []")
+        for inner in node.children[1:]:
+            self.child(inner, record_map, rec, rest, depth)
+        fixed = self.name("X", trim(_fixed(node.trigger, record_map)))
+        test = "True" if always else f"{trigger} is not None or {rest}"
+        self.lines += [
+            pad + f"if {test}:",
+            pad + f"    {out}.append({trigger} if {trigger} is not None else list({fixed}))",
+            pad + f"    {out}.extend({rest})",
+        ]
+
+    def segment(self, node: SegmentNode, record_map: RecordMap, rec: str, depth: int) -> str:
+        """Code that leaves the segment (or None) in a variable; the variable's name."""
+        pad = "    " * depth
+        fields, base, optional = _write_spec(node, record_map)
+        seg = self.name("e")
+        self.lines.append(pad + f"{seg} = None")
+        fixed = self.name("B", base)
+        for field_name, is_list, places in fields:
+            value = self.name("v")
+            self.lines += [
+                pad + f"{value} = getattr({rec}, {self.name('N', field_name)})",
+                pad + f"if {value} is not None and {value} != ():",
+                pad + f"    if {seg} is None: {seg} = list({fixed})",
+            ]
+            if is_list:
+                for position, index in enumerate(places):
+                    self.lines.append(
+                        pad + f"    if len({value}) > {position}: "
+                        f"{seg}[{index}] = F({value}[{position}])"
+                    )
+            else:
+                for index in places[:1]:
+                    self.lines.append(pad + f"    {seg}[{index}] = F({value})")
+        self.lines.append(pad + f"if {seg} is not None:")
+        for index, needs in optional:
+            self.lines.append(pad + f"    if not {seg}[{needs}]: {seg}[{index}] = ''")
+        self.lines.append(pad + f"    {seg} = T({seg})")
+        return seg
+
+
+def _compile_writer(mapping: SetMapping) -> Callable[[Any], list[list[str]]]:
+    """The record writer for `mapping`, generated once (see `ebt.codegen`)."""
+    source = _WriterSource()
+    for child in mapping.guide.root.children:
+        if child.tag not in ("ST", "SE"):
+            source.child(child, mapping.root, "R", "out", 0)
+    body = ["out = []", *source.lines, "return out"]
+    return compile_function("write", body, source.namespace, args="R")
 
 
 def guidebook_mapping(book: GuideBook | None, set_id: str, on: date | None) -> SetMapping:
