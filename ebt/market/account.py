@@ -2,7 +2,7 @@
 
 The market service loads the aggregates a batch of requests touches, decides each request in
 delivery order against them (so a second request for the same account sees the first's
-effect: first in wins), and lets the unit of work write every change at the end of the batch.
+effect: first in wins), and lets the batch write every change at its end (`rows.py`).
 All state changes to an account go through these methods, which keep its supplier-of-record
 timeline whole: one supplier per day, no gaps, no overlaps.
 """
@@ -12,22 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from ebt.store.schema import (
-    Account,
-    PeriodStatus,
-    Process,
-    ProcessKind,
-    ProcessState,
-    SupplierPeriod,
-)
+from ebt.market.rows import AccountRow, PeriodRow, ProcessRow
+from ebt.store.schema import PeriodStatus, ProcessKind, ProcessState
 
 
 @dataclass(slots=True)
 class AccountAggregate:
-    account: Account
-    periods: list[SupplierPeriod] = field(default_factory=list)  # by start
-    processes: list[Process] = field(default_factory=list)  # pending ones, and this run's
-    new: list[object] = field(default_factory=list)  # rows to add to the session
+    account: AccountRow
+    periods: list[PeriodRow] = field(default_factory=list)  # by start
+    processes: list[ProcessRow] = field(default_factory=list)  # pending ones, and this run's
 
     @property
     def number(self) -> str:
@@ -35,10 +28,10 @@ class AccountAggregate:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def live_periods(self) -> list[SupplierPeriod]:
+    def live_periods(self) -> list[PeriodRow]:
         return [p for p in self.periods if p.status != PeriodStatus.CANCELLED]
 
-    def period_on(self, day: date) -> SupplierPeriod | None:
+    def period_on(self, day: date) -> PeriodRow | None:
         """The supplier period covering `day`."""
         for period in self.live_periods():
             if period.start <= day and (period.end is None or day < period.end):
@@ -50,12 +43,12 @@ class AccountAggregate:
         period = self.period_on(day)
         return None if period is None else period.supplier_id
 
-    def open_period(self) -> SupplierPeriod | None:
+    def open_period(self) -> PeriodRow | None:
         """The last period, the one with no end (or ending on a pending change)."""
         live = self.live_periods()
         return live[-1] if live else None
 
-    def pending(self, *kinds: ProcessKind) -> list[Process]:
+    def pending(self, *kinds: ProcessKind) -> list[ProcessRow]:
         wanted = {str(k) for k in kinds}
         return [
             p
@@ -63,7 +56,7 @@ class AccountAggregate:
             if p.state == ProcessState.PENDING and (not wanted or p.kind in wanted)
         ]
 
-    def pending_supplier_change(self) -> Process | None:
+    def pending_supplier_change(self) -> ProcessRow | None:
         """A pending enrollment, switch, drop or return to Standard Offer."""
         found = self.pending(
             ProcessKind.ENROLLMENT,
@@ -85,8 +78,8 @@ class AccountAggregate:
         today: date,
         now: datetime,
         effective_on: date | None = None,
-    ) -> Process:
-        process = Process(
+    ) -> ProcessRow:
+        process = ProcessRow(
             kind=str(kind),
             account_id=self.account.id,
             ces_id=ces_id,
@@ -97,7 +90,6 @@ class AccountAggregate:
             created_at=now,
         )
         self.processes.append(process)
-        self.new.append(process)
         return process
 
     def change_supplier(
@@ -105,12 +97,12 @@ class AccountAggregate:
         *,
         supplier_id: int | None,
         on: date,
-        process: Process,
+        process: ProcessRow,
         billing_option: str | None = None,
         bill_calculator: str | None = None,
         ces_rate_code: str | None = None,
         ces_account: str | None = None,
-    ) -> SupplierPeriod:
+    ) -> PeriodRow:
         """From `on`, `supplier_id` (None: Standard Offer) is the supplier of record: the
         period covering `on` ends there, later pending periods are cancelled."""
         for period in self.live_periods():
@@ -121,7 +113,7 @@ class AccountAggregate:
                     superseded.state = str(ProcessState.CANCELLED)  # e.g. a later drop
             elif period.end is None or period.end > on:
                 period.end = on
-        new = SupplierPeriod(
+        new = PeriodRow(
             account_id=self.account.id,
             supplier_id=supplier_id,
             start=on,
@@ -137,8 +129,8 @@ class AccountAggregate:
         return new
 
     def change_terms(
-        self, *, supplier_id: int, on: date, process: Process, **terms: str | None
-    ) -> SupplierPeriod | None:
+        self, *, supplier_id: int, on: date, process: ProcessRow, **terms: str | None
+    ) -> PeriodRow | None:
         """From `on`, the CES's own period carries new terms (billing option, rate code, CES
         account): the period is split there so that the old terms stay on record before it.
         Other suppliers' periods, pending ones included, are not touched."""
@@ -150,7 +142,7 @@ class AccountAggregate:
             for name, value in changed.items():
                 setattr(period, name, value)
             return period
-        later = SupplierPeriod(
+        later = PeriodRow(
             account_id=self.account.id,
             supplier_id=supplier_id,
             start=on,
@@ -168,7 +160,7 @@ class AccountAggregate:
         self._add_period(later)
         return later
 
-    def end_supplier(self, *, supplier_id: int, on: date, process: Process) -> date | None:
+    def end_supplier(self, *, supplier_id: int, on: date, process: ProcessRow) -> date | None:
         """The CES's service ends on `on` (a drop): Standard Offer serves from then until the
         next supplier of record, if one is pending. The day service actually ends (its
         period may already end earlier, on a pending switch), or None if it does not serve."""
@@ -189,7 +181,7 @@ class AccountAggregate:
             if later.supplier_id == supplier_id and later.start > on:
                 later.status = str(PeriodStatus.CANCELLED)
         following = next((p.start for p in self.live_periods() if p.start > on), None)
-        standard_offer = SupplierPeriod(
+        standard_offer = PeriodRow(
             account_id=self.account.id,
             supplier_id=None,
             start=on,
@@ -200,7 +192,7 @@ class AccountAggregate:
         self._add_period(standard_offer)
         return on
 
-    def _own_period(self, supplier_id: int, on: date) -> SupplierPeriod | None:
+    def _own_period(self, supplier_id: int, on: date) -> PeriodRow | None:
         """The CES's live period covering `on`, or else its open-ended one starting later."""
         own = [p for p in self.live_periods() if p.supplier_id == supplier_id]
         for period in own:
@@ -209,12 +201,11 @@ class AccountAggregate:
         later = [p for p in own if p.start > on and p.end is None]
         return later[0] if later else None
 
-    def _add_period(self, period: SupplierPeriod) -> None:
+    def _add_period(self, period: PeriodRow) -> None:
         self.periods.append(period)
         self.periods.sort(key=lambda p: p.start)
-        self.new.append(period)
 
-    def cancel_supplier_change(self, process: Process) -> None:
+    def cancel_supplier_change(self, process: ProcessRow) -> None:
         """Undo a pending change of supplier: its period is cancelled and the one before it
         runs on again."""
         mine = [p for p in self.live_periods() if p.process is process]

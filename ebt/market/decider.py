@@ -22,21 +22,18 @@ from ebt.check import SetResult
 from ebt.guides.loader import default_guidebook
 from ebt.mapping.mapper import guidebook_mapping, to_segments
 from ebt.mapping.records import Kind, Meter, Transaction814
-from ebt.market import responses
+from ebt.market import responses, rows
 from ebt.market.account import AccountAggregate
 from ebt.market.facts import AccountFacts, Facts, MeterFacts, Partner, PendingFacts
 from ebt.market.predicates import PREDICATES
 from ebt.market.writes import BatchWrites
 from ebt.rules.parameters import Parameters
-from ebt.rules.tables import RuleBook, Verdict, evaluate
+from ebt.rules.tables import Answer, RuleBook, Verdict, evaluate
 from ebt.store.schema import (
-    Account,
     CycleRead,
     MeterInstallation,
-    Process,
     ProcessKind,
     ProcessState,
-    SupplierPeriod,
     TradingPartner,
     Transaction,
 )
@@ -73,8 +70,39 @@ class Reference:
         tds = [p for p in self.partners.values() if p.role == "T&D"]
         self.td = tds[0] if tds else None
         self.reads: dict[str, list[date]] = {}
-        for read in session.scalars(select(CycleRead).order_by(CycleRead.read_date)):
-            self.reads.setdefault(read.bill_cycle, []).append(read.read_date)
+        for cycle, day in session.execute(
+            select(CycleRead.bill_cycle, CycleRead.read_date).order_by(CycleRead.read_date)
+        ):
+            self.reads.setdefault(cycle, []).append(day)
+        self.read_sets = {cycle: frozenset(days) for cycle, days in self.reads.items()}
+        self._eligible: dict[tuple[str, date, int], date | None] = {}
+        self._steps: dict[tuple[Answer, ...], str] = {}
+
+    def first_eligible_read(self, cycle: str, market: Market) -> date | None:
+        """The first read of `cycle` a request received today can take effect on."""
+        lead = market.parameters.lead_business_days
+        key = (cycle, market.today, lead)
+        if key not in self._eligible:
+            reads = self.reads.get(cycle, [])
+            self._eligible[key] = market.calendar.first_eligible_read(reads, market.today, lead)
+        return self._eligible[key]
+
+    def steps_json(self, steps: tuple[Answer, ...]) -> str:
+        """A decision's steps as stored; the same path is written the same way."""
+        text = self._steps.get(steps)
+        if text is None:
+            text = self._steps[steps] = json.dumps(
+                [
+                    {
+                        "step": a.step,
+                        "question": a.question,
+                        "predicate": a.predicate,
+                        "answer": a.answer,
+                    }
+                    for a in steps
+                ]
+            )
+        return text
 
 
 def _partner(row: TradingPartner) -> Partner:
@@ -88,7 +116,7 @@ class Case(NamedTuple):
     record: Transaction814
     facts: Facts
     aggregate: AccountAggregate
-    process: Process
+    process: rows.ProcessRow
     row: dict[str, Any]
 
 
@@ -132,26 +160,25 @@ class Decider:
 
     def _load_accounts(self, numbers: set[str]) -> None:
         session = self.session
-        accounts = session.scalars(select(Account).where(Account.number.in_(numbers))).all()
-        by_id = {a.id: AccountAggregate(a) for a in accounts}
+        numbers = {n for n in numbers if n not in self.accounts}
+        by_id = {a.id: AccountAggregate(a) for a in rows.read_accounts(session, numbers)}
         if not by_id:
             return
-        for period in session.scalars(
-            select(SupplierPeriod)
-            .where(SupplierPeriod.account_id.in_(by_id))
-            .order_by(SupplierPeriod.start)
-        ):
-            by_id[period.account_id].periods.append(period)
-        for process in session.scalars(
-            select(Process)
-            .where(Process.account_id.in_(by_id))
-            .where(Process.state == ProcessState.PENDING)
-        ):
+        processes: dict[int, rows.ProcessRow] = {}
+        for process in rows.read_open_processes(session, by_id):
             by_id[process.account_id or 0].processes.append(process)
+            processes[process.id or 0] = process
+        for period in rows.read_periods(session, by_id, processes):
+            by_id[period.account_id].periods.append(period)
         premises = {a.account.premise_id for a in by_id.values()}
         today = self.market.today
-        rows = session.execute(
-            select(MeterInstallation.premise_id, MeterRow)
+        installed = session.execute(
+            select(
+                MeterInstallation.premise_id,
+                MeterRow.number,
+                MeterRow.smart,
+                MeterRow.rate_structures,
+            )
             .join(MeterRow, MeterRow.id == MeterInstallation.meter_id)
             .where(MeterInstallation.premise_id.in_(premises))
             .where(MeterInstallation.installed_on <= today)
@@ -160,11 +187,9 @@ class Decider:
             )
         )
         found: dict[int, list[MeterFacts]] = {}
-        for premise_id, meter in rows:
-            structures = frozenset(s.strip() for s in meter.rate_structures.split(","))
-            found.setdefault(premise_id, []).append(
-                MeterFacts(meter.number, meter.smart, structures)
-            )
+        for premise_id, number, smart, rate_structures in installed:
+            structures = frozenset(s.strip() for s in rate_structures.split(","))
+            found.setdefault(premise_id, []).append(MeterFacts(number, smart, structures))
         for premise_id in premises:
             self.meters[premise_id] = tuple(found.get(premise_id, ()))
         for aggregate in by_id.values():
@@ -241,7 +266,7 @@ class Decider:
             "sender": record.ces_id if is_814 else None,  # type: ignore[union-attr]
             "account_number": record.account if is_814 else None,  # type: ignore[union-attr]
             "status": "received",
-            "raw": "".join(sep.element.join(s) + sep.terminator for s in tx.segments),
+            "raw": sep.terminator.join(map(sep.element.join, tx.segments)) + sep.terminator,
             "received_at": self.market.now,
         }
         self.writes.transactions.append(row)
@@ -309,15 +334,12 @@ class Decider:
     def _reads(self, aggregate: AccountAggregate | None) -> frozenset[date]:
         if aggregate is None:
             return frozenset()
-        return frozenset(self.reference.reads.get(aggregate.account.bill_cycle, ()))
+        return self.reference.read_sets.get(aggregate.account.bill_cycle, frozenset())
 
     def _effective_read(self, aggregate: AccountAggregate | None) -> date | None:
         if aggregate is None:
             return None
-        reads = self.reference.reads.get(aggregate.account.bill_cycle, [])
-        return self.market.calendar.first_eligible_read(
-            reads, self.market.today, self.market.parameters.lead_business_days
-        )
+        return self.reference.first_eligible_read(aggregate.account.bill_cycle, self.market)
 
     # -- applying --------------------------------------------------------------------------
 
@@ -358,7 +380,7 @@ class Decider:
 
     def _process(
         self, kind: ProcessKind, verdict: Verdict, facts: Facts, aggregate: AccountAggregate | None
-    ) -> Process:
+    ) -> rows.ProcessRow:
         state = ProcessState.REJECTED if verdict.outcome == "reject" else ProcessState.PENDING
         ces_id = facts.ces.id if facts.ces else None
         if aggregate is not None:
@@ -370,7 +392,7 @@ class Decider:
                 today=self.market.today,
                 now=self.market.now,
             )
-        process = Process(
+        process = rows.ProcessRow(
             kind=str(kind),
             account_id=None,
             ces_id=ces_id,
@@ -386,13 +408,9 @@ class Decider:
         self,
         verdict: Verdict,
         row: dict[str, Any] | None,
-        process: Process,
+        process: rows.ProcessRow,
         reference: str | None = None,
     ) -> None:
-        steps = [
-            {"step": a.step, "question": a.question, "predicate": a.predicate, "answer": a.answer}
-            for a in verdict.steps
-        ]
         self.writes.decisions.append(
             {
                 "transaction": row,
@@ -400,7 +418,7 @@ class Decider:
                 "reference": row["reference"] if row is not None else reference,
                 "table_name": verdict.table,
                 "table_version": verdict.version,
-                "steps": json.dumps(steps),
+                "steps": self.reference.steps_json(verdict.steps),
                 "outcome": verdict.outcome,
                 "code": verdict.code,
                 "decided_on": self.market.today,
@@ -410,7 +428,7 @@ class Decider:
     def _send(
         self,
         record: Transaction814,
-        process: Process,
+        process: rows.ProcessRow,
         row: dict[str, Any] | None,
         *,
         recipient: str | None = None,
@@ -431,7 +449,7 @@ class Decider:
     def _accept(
         self,
         record: Transaction814,
-        process: Process,
+        process: rows.ProcessRow,
         row: dict[str, Any],
         effective: date | None,
         aggregate: AccountAggregate,
@@ -515,7 +533,7 @@ class Decider:
         facts: Facts,
         ends: date | None,
         aggregate: AccountAggregate,
-        process: Process,
+        process: rows.ProcessRow,
         row: dict[str, Any],
     ) -> None:
         assert ends is not None and facts.ces is not None
@@ -567,13 +585,12 @@ class Decider:
         self._accept(record, process, row, self.market.today, aggregate)
 
     def flush(self) -> None:
-        """Write the batch: new rows by bulk insert, changed rows by the session."""
+        """Write the batch: new rows by bulk insert, changed rows by bulk update."""
+        writes = self.writes
         for aggregate in self.accounts.values():
-            for item in aggregate.new:
-                target = self.writes.processes if isinstance(item, Process) else self.writes.periods
-                target.append(item)  # type: ignore[arg-type]
-            aggregate.new.clear()
-        self.writes.insert(self.session)
+            writes.processes.extend(aggregate.processes)
+            writes.periods.extend(aggregate.periods)
+        writes.insert(self.session)
 
 
 def _kind_of(record: Transaction814) -> ProcessKind:

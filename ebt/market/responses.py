@@ -7,8 +7,8 @@ identity or data.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from ebt.mapping.records import (
     Action,
@@ -43,7 +43,7 @@ def reference_for(request: Transaction814, role: str) -> str:
 
 
 def _reply(
-    request: Transaction814, kind: Kind, action: Action, today: date, role: str
+    request: Transaction814, kind: Kind, action: Action, today: date, role: str, **fields: Any
 ) -> Transaction814:
     return Transaction814(
         kind=kind,
@@ -63,6 +63,7 @@ def _reply(
         line_number=request.line_number or "1",
         commodity=request.commodity or "EL",
         service=request.service or "CE",
+        **fields,
     )
 
 
@@ -78,10 +79,13 @@ def accept(
 ) -> Transaction814:
     """The accept of `request` (enrollment, change, drop or reinstatement)."""
     kind = ACCEPTS[MaintenanceType(request.maintenance)]
-    reply = _reply(request, kind, Action.ACCEPT, today, "A")
     is_drop = request.maintenance == MaintenanceType.DROP
-    return replace(
-        reply,
+    return _reply(
+        request,
+        kind,
+        Action.ACCEPT,
+        today,
+        "A",
         effective_date=None if is_drop else effective,
         service_end=effective if is_drop else None,
         bill_cycle=bill_cycle if kind is Kind.ENROLLMENT_ACCEPT else None,
@@ -96,8 +100,8 @@ def accept(
 def reject(request: Transaction814, today: date, code: str, meaning: str) -> Transaction814:
     """The reject of `request` with its REF*7G reason (code and the guide's meaning)."""
     kind = REJECTS[MaintenanceType(request.maintenance)]
-    reply = _reply(request, kind, Action.REJECT, today, "R")
-    return replace(reply, reject_reasons=(Reason(code, meaning.upper()[:80]),))
+    reasons = (Reason(code, meaning.upper()[:80]),)
+    return _reply(request, kind, Action.REJECT, today, "R", reject_reasons=reasons)
 
 
 def standard_offer_notice(

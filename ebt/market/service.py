@@ -10,7 +10,6 @@ recovered by running the same file again: what was committed is skipped.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import io
 import json
@@ -212,9 +211,6 @@ class _Run:
                     self.summary.rejects[code] = self.summary.rejects.get(code, 0) + 1
             decider.flush()
             session.commit()
-        # SQLAlchemy's IN lists and compiled statements leave reference cycles; with the
-        # batch-run collector thresholds (ebt.runtime) they would pile up: collect per batch.
-        gc.collect()
 
     def finish(self) -> None:
         """The 997s the file is owed, into the outbox; the file is then processed."""

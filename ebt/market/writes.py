@@ -1,39 +1,55 @@
-"""The rows one batch of decisions adds, written with a few bulk INSERTs.
+"""The rows one batch of decisions adds and changes, written with a few bulk statements.
 
-The ORM's unit of work costs about a tenth of a millisecond per new object; a batch adds
-five or six rows per transaction, so new rows are collected here and inserted with
-executemany (ids returned in order, then handed on to the rows that refer to them). Rows the
-batch changes (an open supplier period given its end, a pending process cancelled) are
-loaded ORM objects, and the session writes those.
+New processes and supplier periods (plain rows, `rows.py`) are inserted with executemany
+(ids returned in order, then handed on to the rows that refer to them); the transactions,
+findings, decisions and outbox messages the batch adds are dictionaries inserted the same
+way; periods and processes read at the start of the batch and changed by it are written back
+with one UPDATE by id per table.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from ebt.store.schema import Base, Decision, FindingRow, Outbox, Process, SupplierPeriod
+from ebt.market.rows import (
+    PeriodRow,
+    ProcessRow,
+    insert_objects,
+    insert_rows,
+    table_of,
+    update_changed,
+)
+from ebt.store.schema import Decision, FindingRow, Outbox, Process, SupplierPeriod
 from ebt.store.schema import Transaction as TransactionRow
 
 
 @dataclass(slots=True)
 class BatchWrites:
-    processes: list[Process] = field(default_factory=list)
-    periods: list[SupplierPeriod] = field(default_factory=list)
+    processes: list[ProcessRow] = field(default_factory=list)
+    periods: list[PeriodRow] = field(default_factory=list)
     transactions: list[dict[str, Any]] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
     decisions: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[dict[str, Any]] = field(default_factory=list)
 
     def insert(self, session: Session) -> None:
-        _insert_objects(session, Process, _unique(self.processes))
-        for period in self.periods:
-            period.process_id = period.process.id if period.process is not None else None
-        _insert_objects(session, SupplierPeriod, self.periods)
-        _insert_dicts(session, TransactionRow, self.transactions)
+        """Write the batch: new rows of every table, then the changed ones."""
+        processes, periods = self.processes, self.periods
+        insert_objects(session, Process, _unique(p for p in processes if p.id is None))
+        for period in periods:
+            if period.process is not None:
+                period.process_id = period.process.id
+        insert_objects(session, SupplierPeriod, [p for p in periods if p.id is None])
+        update_changed(session, Process, _unique(processes))
+        update_changed(session, SupplierPeriod, periods)
+        ids = insert_rows(session, TransactionRow, self.transactions)
+        for row, new_id in zip(self.transactions, ids, strict=True):
+            row["id"] = new_id
         for rows, model in (
             (self.findings, FindingRow),
             (self.decisions, Decision),
@@ -42,55 +58,17 @@ class BatchWrites:
             for row in rows:
                 _resolve(row)
             if rows:
-                session.connection().execute(insert(_table(model)), rows)
+                session.connection().execute(insert(table_of(model)), rows)
 
 
-def _unique(objects: list[Process]) -> list[Process]:
-    """New objects only once each, and not those the session already holds."""
+def _unique(objects: Iterable[ProcessRow]) -> list[ProcessRow]:
     seen: set[int] = set()
-    out: list[Process] = []
+    out: list[ProcessRow] = []
     for item in objects:
-        if id(item) not in seen and item.id is None:
+        if id(item) not in seen:
             seen.add(id(item))
             out.append(item)
     return out
-
-
-def _columns(model: type[Base]) -> list[str]:
-    return [c.key for c in model.__table__.columns if c.key != "id"]
-
-
-def _insert_objects(session: Session, model: type[Base], objects: list[Any]) -> None:
-    if not objects:
-        return
-    names = _columns(model)
-    rows = [{name: getattr(item, name) for name in names} for item in objects]
-    table = _table(model)
-    ids = (
-        session.connection()
-        .execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-        .scalars()
-        .all()
-    )
-    for item, new_id in zip(objects, ids, strict=True):
-        item.id = new_id
-
-
-def _insert_dicts(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    table = _table(model)
-    ids = (
-        session.connection()
-        .execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True),
-            [dict(row) for row in rows],
-        )
-        .scalars()
-        .all()
-    )
-    for row, new_id in zip(rows, ids, strict=True):
-        row["id"] = new_id
 
 
 def _resolve(row: dict[str, Any]) -> None:
@@ -100,9 +78,3 @@ def _resolve(row: dict[str, Any]) -> None:
     if "process" in row:
         process = row.pop("process")
         row["process_id"] = process.id if process is not None else None
-
-
-def _table(model: type[Base]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table

@@ -16,7 +16,7 @@ from datetime import date
 from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, NamedTuple, TypeAlias, TypeVar
 
 F = TypeVar("F")
 
@@ -90,8 +90,7 @@ class RuleBook:
         return in_force[-1]
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(NamedTuple):
     """One step of a trace: which question was asked and how the facts answered it."""
 
     step: str
@@ -135,13 +134,22 @@ def evaluate(table: Table, facts: F, predicates: Mapping[str, Callable[[F], bool
     """
     answers: list[Answer] = []
     here: Next = table.start
+    steps, limit = table.steps, len(table.steps)
     while isinstance(here, str):
-        if len(answers) > len(table.steps):
+        if len(answers) > limit:
             raise RuleError(f"table {table.name} {table.version} goes round in a cycle")
-        step = _step(table, here)
-        answer = _ask(table, step, facts, predicates)
+        step = steps.get(here) or _step(table, here)
+        try:
+            answer = predicates[step.predicate](facts)
+        except Exception as error:
+            _note(error, table, step)
+            raise
+        if answer is not True and answer is not False:
+            error = TypeError(f"predicate {step.predicate!r} answered {answer!r}, not a bool")
+            _note(error, table, step)
+            raise error
         answers.append(Answer(step.id, step.question, step.predicate, answer))
-        here = step.after(answer)
+        here = step.yes if answer else step.no
     return Verdict(table.name, table.version, tuple(answers), here.name, here.code)
 
 
@@ -153,18 +161,10 @@ def _step(table: Table, step_id: str) -> Step:
         raise
 
 
-def _ask(table: Table, step: Step, facts: F, predicates: Mapping[str, Callable[[F], bool]]) -> bool:
-    try:
-        answer = predicates[step.predicate](facts)
-        if not isinstance(answer, bool):
-            raise TypeError(f"predicate {step.predicate!r} answered {answer!r}, not a bool")
-    except Exception as error:
-        error.add_note(
-            f"while asking step {step.id!r} ({step.predicate}) of table "
-            f"{table.name} {table.version}"
-        )
-        raise
-    return answer
+def _note(error: Exception, table: Table, step: Step) -> None:
+    error.add_note(
+        f"while asking step {step.id!r} ({step.predicate}) of table {table.name} {table.version}"
+    )
 
 
 @dataclass(frozen=True, slots=True)
