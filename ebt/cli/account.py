@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from ebt.cli.clock import now
 from ebt.cli.sources import format_option
 from ebt.cli.store import db_option, open_store
+from ebt.market.setup import load_rules
+from ebt.rules.tables import read_steps
 from ebt.store.schema import (
     Account,
     Decision,
@@ -243,6 +245,7 @@ def explain(reference: str, fmt: str, db: str | None) -> None:
     """How the request with BGN02 REFERENCE was decided: the rule table and version, each
     step with its question and answer, and the outcome with its code."""
     sessions = open_store(db)
+    rulebook = load_rules(now().date())
     with sessions() as session:
         rows = session.execute(
             select(Decision, Transaction, Process, Account)
@@ -252,7 +255,7 @@ def explain(reference: str, fmt: str, db: str | None) -> None:
             .where(Decision.reference == reference)
             .order_by(Decision.id)
         ).all()
-        found = [
+        found: list[dict[str, Any]] = [
             {
                 "reference": reference,
                 # a decision the T&D took on a customer's call has no inbound transaction
@@ -262,7 +265,7 @@ def explain(reference: str, fmt: str, db: str | None) -> None:
                 "received_at": (t.received_at if t else p.created_at).isoformat(timespec="seconds"),
                 "table": d.table_name,
                 "version": d.table_version,
-                "steps": json.loads(d.steps),
+                "steps": read_steps(d.steps, rulebook.version(d.table_name, d.table_version)),
                 "outcome": d.outcome,
                 "code": d.code,
                 "decided_on": d.decided_on.isoformat(),

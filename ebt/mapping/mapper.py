@@ -51,6 +51,8 @@ PARSERS: Mapping[str, Callable[[str], Any]] = {
 
 
 def _format(value: Any) -> str:
+    if type(value) is str:
+        return value
     if isinstance(value, date):
         return value.strftime("%Y%m%d")
     if isinstance(value, Decimal):

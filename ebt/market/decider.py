@@ -28,7 +28,7 @@ from ebt.market.facts import AccountFacts, Facts, MeterFacts, Partner, PendingFa
 from ebt.market.predicates import PREDICATES
 from ebt.market.writes import BatchWrites
 from ebt.rules.parameters import Parameters
-from ebt.rules.tables import Answer, RuleBook, Verdict, evaluate
+from ebt.rules.tables import Answer, RuleBook, Verdict, evaluate, stored_steps
 from ebt.store.schema import (
     CycleRead,
     MeterInstallation,
@@ -91,17 +91,7 @@ class Reference:
         """A decision's steps as stored; the same path is written the same way."""
         text = self._steps.get(steps)
         if text is None:
-            text = self._steps[steps] = json.dumps(
-                [
-                    {
-                        "step": a.step,
-                        "question": a.question,
-                        "predicate": a.predicate,
-                        "answer": a.answer,
-                    }
-                    for a in steps
-                ]
-            )
+            text = self._steps[steps] = stored_steps(steps)
         return text
 
 

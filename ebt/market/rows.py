@@ -141,12 +141,24 @@ def read_periods(
 
 
 def insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> list[int]:
-    """INSERT rows (column name to value) in one statement; their new ids, in order."""
+    """INSERT rows (column name to value) in bulk; their new ids, in order."""
     if not rows:
         return []
     table = table_of(model)
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return list(session.connection().execute(statement, rows).scalars().all())
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return list(connection.execute(statement, rows).scalars().all())
+    # SQLite cannot promise the order of a many-row RETURNING, so SQLAlchemy would insert
+    # one row per statement. Instead: the first row with RETURNING, which takes the
+    # database's write lock until commit; no one else can add a row, and an INTEGER
+    # PRIMARY KEY takes max(id) + 1, so the others get the ids that follow, given outright.
+    first: int = connection.execute(insert(table).returning(table.c.id), rows[0]).scalar_one()
+    ids = list(range(first, first + len(rows)))
+    if len(rows) > 1:
+        numbered = [{**row, "id": new_id} for row, new_id in zip(rows[1:], ids[1:], strict=True)]
+        connection.execute(insert(table), numbered)
+    return ids
 
 
 def insert_objects(session: Session, model: type[Base], objects: list[Any]) -> None:

@@ -89,6 +89,10 @@ class RuleBook:
             )
         return in_force[-1]
 
+    def version(self, name: str, version: str) -> Table | None:
+        """One version of a table, as a decision names it (None: not in this book)."""
+        return next((t for t in self.tables.get(name, ()) if t.version == version), None)
+
 
 class Answer(NamedTuple):
     """One step of a trace: which question was asked and how the facts answered it."""
@@ -151,6 +155,33 @@ def evaluate(table: Table, facts: F, predicates: Mapping[str, Callable[[F], bool
         answers.append(Answer(step.id, step.question, step.predicate, answer))
         here = step.yes if answer else step.no
     return Verdict(table.name, table.version, tuple(answers), here.name, here.code)
+
+
+def stored_steps(steps: tuple[Answer, ...]) -> str:
+    """A trace as the store keeps it: each step's id and answer. The table's name and
+    version are stored beside it, and the versioned table file holds each step's question
+    and predicate (`read_steps` puts them back)."""
+    return json.dumps([[answer.step, answer.answer] for answer in steps])
+
+
+def read_steps(text: str, table: Table | None) -> list[dict[str, Any]]:
+    """A stored trace with each step's question and predicate from its table."""
+    out: list[dict[str, Any]] = []
+    for item in json.loads(text):
+        if isinstance(item, dict):  # a trace stored whole
+            out.append(item)
+            continue
+        step_id, answer = item
+        step = table.steps.get(step_id) if table is not None else None
+        out.append(
+            {
+                "step": step_id,
+                "question": step.question if step else f"(step {step_id}: table not loaded)",
+                "predicate": step.predicate if step else None,
+                "answer": answer,
+            }
+        )
+    return out
 
 
 def _step(table: Table, step_id: str) -> Step:
