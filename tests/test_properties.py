@@ -18,8 +18,9 @@ from ebt.acks.functional import ack_text, acknowledge
 from ebt.check import FileChecker, SetResult
 from ebt.findings import Finding
 from ebt.guides.loader import default_guidebook
-from ebt.mapping.mapper import mapping_for, to_segments, to_segments_plain
-from ebt.mapping.records import Kind, Meter, Reason, Transaction814
+from ebt.mapping.mapper import iter_segments, mapping_for, to_segments, to_segments_plain
+from ebt.mapping.records import FunctionalAck, Kind, Meter, Reason, SetAck, Transaction814
+from ebt.market.outbound import decode_body, encode_body
 from ebt.resources import data_path
 from ebt.syntax.reader import SegmentReader
 from ebt.syntax.separators import Separators
@@ -552,3 +553,36 @@ def test_the_generated_writers_agree_on_every_good_fixture() -> None:
                 ), path.name
                 written.add(event.transaction.set_id)
     assert written == {"814", "997", "824"}
+
+
+SEGMENT_TEXT = st.text(alphabet=st.characters(codec="ascii"), max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(SEGMENT_TEXT, min_size=1, max_size=6), max_size=20))
+def test_an_outbox_body_reads_back_segment_by_segment(segments: list[list[str]]) -> None:
+    body = encode_body(segments)
+    assert json.loads(body) == segments  # still one JSON array
+    assert list(decode_body(body)) == segments
+    assert list(decode_body(json.dumps(segments))) == segments  # a compact body too
+
+
+@settings(max_examples=100, deadline=None)
+@given(transactions())
+def test_the_streamed_writer_yields_what_the_writer_lists(
+    generated: tuple[Transaction814, str],
+) -> None:
+    record, _ = generated
+    assert list(iter_segments(record, MAPPING)) == to_segments(record, MAPPING)
+
+
+def test_a_997_for_many_sets_is_streamed_in_order() -> None:
+    mapping = mapping_for(default_guidebook().guide_for("997", date(2026, 1, 1)))
+    sets = tuple(SetAck("814", f"{n:04d}", "A", (), ()) for n in range(1, 2001))
+    ack = FunctionalAck(Kind.FUNCTIONAL_ACK, "GE", "7", "A", 2000, 2000, 2000, (), sets)
+    streamed = iter_segments(ack, mapping)
+    assert next(streamed) == ["AK1", "GE", "7"]
+    assert next(streamed) == ["AK2", "814", "0001"]
+    rest = list(streamed)
+    assert rest == to_segments(ack, mapping)[2:]
+    assert rest[-1] == ["AK9", "A", "2000", "2000", "2000"]

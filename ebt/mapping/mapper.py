@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -82,6 +82,7 @@ class RecordMap:
     )
     specs: dict[str, Any] = field(default_factory=dict)  # write specs by node, built lazily
     writer: Callable[[Any], list[list[str]]] | None = None  # generated on first write
+    streamer: Callable[[Any], Iterator[list[str]]] | None = None  # the same, as a generator
     constants: dict[tuple[str, int], tuple[str, int | None]] = field(default_factory=dict)
 
     def constants_at(self, node_id: str) -> list[tuple[int, str, int | None]]:
@@ -391,10 +392,17 @@ class _WriterSource:
     same walk as `to_segments_plain` done once. Element indexes and names bound in the
     namespace go into the source; constants and field names are bound values."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, stream: bool = False) -> None:
         self.lines: list[str] = []
         self.namespace: dict[str, Any] = {"T": trim, "F": _format, "list": list}
         self.count = 0
+        self.stream = stream  # a generator: the set's own segments are yielded, not listed
+
+    def put(self, out: str, value: str, *, many: bool = False) -> str:
+        """The statement that adds `value` (a segment, or with `many` a list) to `out`."""
+        if self.stream and out == "out":
+            return f"yield from {value}" if many else f"yield {value}"
+        return f"{out}.extend({value})" if many else f"{out}.append({value})"
 
     def name(self, prefix: str, value: Any = None) -> str:
         self.count += 1
@@ -429,10 +437,10 @@ class _WriterSource:
         pad = "    " * depth
         if isinstance(node, SegmentNode):
             seg = self.segment(node, record_map, rec, depth)
-            self.lines.append(pad + f"if {seg} is not None: {out}.append({seg})")
+            self.lines.append(pad + f"if {seg} is not None: {self.put(out, seg)}")
             if always:
                 fixed = self.name("X", trim(_fixed(node, record_map)))
-                self.lines.append(pad + f"else: {out}.append(list({fixed}))")
+                self.lines.append(pad + f"else: {self.put(out, f'list({fixed})')}")
             return
         trigger = self.segment(node.trigger, record_map, rec, depth)
         rest = self.name("o")
@@ -441,10 +449,11 @@ class _WriterSource:
             self.child(inner, record_map, rec, rest, depth)
         fixed = self.name("X", trim(_fixed(node.trigger, record_map)))
         test = "True" if always else f"{trigger} is not None or {rest}"
+        first = f"{trigger} if {trigger} is not None else list({fixed})"
         self.lines += [
             pad + f"if {test}:",
-            pad + f"    {out}.append({trigger} if {trigger} is not None else list({fixed}))",
-            pad + f"    {out}.extend({rest})",
+            pad + f"    {self.put(out, first)}",
+            pad + f"    {self.put(out, rest, many=True)}",
         ]
 
     def segment(self, node: SegmentNode, record_map: RecordMap, rec: str, depth: int) -> str:
@@ -477,14 +486,28 @@ class _WriterSource:
         return seg
 
 
-def _compile_writer(mapping: SetMapping) -> Callable[[Any], list[list[str]]]:
-    """The record writer for `mapping`, generated once (see `ebt.codegen`)."""
-    source = _WriterSource()
+def _compile_writer(mapping: SetMapping, *, stream: bool = False) -> Callable[[Any], Any]:
+    """The record writer for `mapping`, generated once (see `ebt.codegen`): a function
+    that returns the list of segments, or with `stream` a generator of them."""
+    source = _WriterSource(stream=stream)
     for child in mapping.guide.root.children:
         if child.tag not in ("ST", "SE"):
             source.child(child, mapping.root, "R", "out", 0)
+    if stream:
+        body = [*source.lines, "return", "yield"]  # a generator even for an empty body
+        return compile_function("stream", body, source.namespace, args="R")
     body = ["out = []", *source.lines, "return out"]
     return compile_function("write", body, source.namespace, args="R")
+
+
+def iter_segments(record: Record, mapping: SetMapping) -> Iterator[list[str]]:
+    """`to_segments`, one segment at a time: memory does not grow with a group's size (a 997
+    answering a hundred thousand sets is never a list of all its segments)."""
+    streamer = mapping.root.streamer
+    if streamer is None:
+        streamer = mapping.root.streamer = _compile_writer(mapping, stream=True)
+    result: Iterator[list[str]] = streamer(record)
+    return result
 
 
 def guidebook_mapping(book: GuideBook | None, set_id: str, on: date | None) -> SetMapping:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import IO
@@ -20,10 +21,42 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ebt.store.schema import ControlNumber, Outbox, TradingPartner
 from ebt.syntax.separators import Separators
-from ebt.syntax.writer import gs_segment, isa_segment, set_segments, write_segments
+from ebt.syntax.writer import gs_segment, isa_segment, write_segments
 
 FUNCTIONAL_IDS = {"814": "GE", "997": "FA", "824": "AG"}
 MAX_CONTROL = 999_999_999
+
+
+def encode_body(segments: Iterable[list[str]]) -> str:
+    """An outbox body: a JSON array of segments (each an array of strings), one segment to a
+    line, so that it can be read back a segment at a time (`decode_body`)."""
+    chunks: list[str] = []
+    lines: list[str] = []
+    for segment in segments:
+        lines.append(json.dumps(segment))
+        if len(lines) == 1000:  # joined as it goes: a list of chunks, not of segments
+            chunks.append(",\n".join(lines))
+            lines = []
+    if lines:
+        chunks.append(",\n".join(lines))
+    return "[\n" + ",\n".join(chunks) + "\n]"
+
+
+def decode_body(body: str) -> Iterator[list[str]]:
+    """The segments of an outbox body, one at a time (any JSON array of segments is read;
+    one written by `encode_body` without ever holding all of them)."""
+    if not body.startswith("[\n"):
+        yield from json.loads(body)
+        return
+    start = 2
+    while True:
+        end = body.find("\n", start)
+        line = body[start:end] if end >= 0 else body[start:]
+        if line and line != "]":
+            yield json.loads(line.removesuffix(","))
+        if end < 0:
+            return
+        start = end + 1
 
 
 def next_control(session: Session, partner: str) -> int:
@@ -94,8 +127,7 @@ def write_outbox(
                         .execution_options(yield_per=1000)
                     )
                     for index, body in enumerate(rows, start=1):
-                        segments = set_segments(set_id, index, json.loads(body))
-                        out.write("".join(write_segments(segments, separators)))
+                        _write_set(out, set_id, index, body, separators)
                     out.write(_text(["GE", str(by_set[set_id][0]), str(group)], separators))
                 out.write(_text(["IEA", str(len(groups)), f"{control:09d}"], separators))
             session.execute(
@@ -108,6 +140,17 @@ def write_outbox(
             written.append(path)
         session.commit()
     return written
+
+
+def _write_set(out: IO[str], set_id: str, number: int, body: str, seps: Separators) -> None:
+    """ST, the body's segments as they are read, SE with their count."""
+    st = f"{number:04d}"
+    out.write(_text(["ST", set_id, st], seps))
+    count = 2
+    for segment in decode_body(body):
+        out.write(_text(segment, seps))
+        count += 1
+    out.write(_text(["SE", str(count), st], seps))
 
 
 def _text(segment: list[str], separators: Separators) -> str:

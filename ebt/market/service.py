@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +24,10 @@ from ebt.acks.functional import Acknowledger, InterchangeAck
 from ebt.check import FileChecker, FileFindings, InterchangeStart, SetResult
 from ebt.findings import Finding
 from ebt.guides.loader import default_guidebook
-from ebt.mapping.mapper import guidebook_mapping, to_segments
+from ebt.mapping.mapper import guidebook_mapping, iter_segments
 from ebt.mapping.records import Transaction814
 from ebt.market.decider import Decider, Market, Reference
+from ebt.market.outbound import encode_body
 from ebt.rules.tables import Verdict
 from ebt.store.schema import (
     FindingRow,
@@ -229,7 +229,7 @@ class _Run:
                                 recipient=answer.interchange.sender[1],
                                 set_id="997",
                                 kind=f"ack:{self.file_id}",
-                                body=json.dumps(to_segments(ack, mapping)),
+                                body=encode_body(iter_segments(ack, mapping)),
                                 created_at=self.market.now,
                             )
                         )

@@ -43,6 +43,15 @@ Next: TypeAlias = str | Outcome
 """What follows an answer: the id of the next step, or an outcome."""
 
 
+class Answer(NamedTuple):
+    """One step of a trace: which question was asked and how the facts answered it."""
+
+    step: str
+    question: str
+    predicate: str
+    answer: bool
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     id: str
@@ -50,6 +59,12 @@ class Step:
     predicate: str
     yes: Next
     no: Next
+    # the step's two possible answers, made once: (no, yes)
+    answers: tuple[Answer, Answer] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        answers = tuple(Answer(self.id, self.question, self.predicate, a) for a in (False, True))
+        object.__setattr__(self, "answers", answers)
 
     def after(self, answer: bool) -> Next:
         return self.yes if answer else self.no
@@ -92,15 +107,6 @@ class RuleBook:
     def version(self, name: str, version: str) -> Table | None:
         """One version of a table, as a decision names it (None: not in this book)."""
         return next((t for t in self.tables.get(name, ()) if t.version == version), None)
-
-
-class Answer(NamedTuple):
-    """One step of a trace: which question was asked and how the facts answered it."""
-
-    step: str
-    question: str
-    predicate: str
-    answer: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +158,7 @@ def evaluate(table: Table, facts: F, predicates: Mapping[str, Callable[[F], bool
             error = TypeError(f"predicate {step.predicate!r} answered {answer!r}, not a bool")
             _note(error, table, step)
             raise error
-        answers.append(Answer(step.id, step.question, step.predicate, answer))
+        answers.append(step.answers[answer])
         here = step.yes if answer else step.no
     return Verdict(table.name, table.version, tuple(answers), here.name, here.code)
 
