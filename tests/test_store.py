@@ -150,3 +150,53 @@ def test_session_factory_keeps_objects_readable_after_commit(tmp_path: Path) -> 
     assert partner.name == "PINE TREE POWER SUPPLY"
     assert partner.licensed is True
     engine.dispose()
+
+
+def test_bulk_rows_read_back_as_the_orm_writes_them(store_url: str) -> None:
+    """The market service's bulk writes (`ebt.market.rows`) store dates, times, decimals and
+    defaults exactly as the ORM does: each row written both ways reads back the same."""
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    from ebt.market.rows import ProcessRow, insert_objects
+    from ebt.store.schema import Process
+
+    engine = make_engine(store_url)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    values = {
+        "kind": "drop",
+        "account_id": None,
+        "ces_id": None,
+        "state": "pending",
+        "reference": "REF-1",
+        "requested_on": date(2026, 11, 20),
+        "effective_on": date(2026, 12, 3),
+        "fee": Decimal("35.00"),
+        "detail": None,
+        "created_at": datetime(2026, 11, 20, 9, 30, 15, 123456),
+    }
+    with sessions() as session:
+        rows = [ProcessRow(**values), ProcessRow(**values), ProcessRow(**values)]
+        insert_objects(session, Process, rows)  # the first by RETURNING, the rest in bulk
+        orm = Process(**values)
+        session.add(orm)
+        session.commit()
+        ids = [r.id for r in rows]
+        assert len(set(ids)) == 3 and orm.id not in ids
+    with sessions() as session:
+        expected = session.get(Process, orm.id)
+        assert expected is not None
+        for row_id in ids:
+            read = session.get(Process, row_id)
+            assert read is not None
+            for name in values:
+                assert getattr(read, name) == getattr(expected, name), name
+        # and as stored: comparisons in SQL see the same text (SQLite keeps dates as text)
+        stored = text(
+            "SELECT requested_on, effective_on, fee, created_at FROM processes WHERE id = :i"
+        )
+        assert {tuple(session.execute(stored, {"i": i}).one()) for i in [*ids, orm.id]} == {
+            tuple(session.execute(stored, {"i": orm.id}).one())
+        }
+    engine.dispose()

@@ -143,13 +143,22 @@ def write_outbox(
 
 
 def _write_set(out: IO[str], set_id: str, number: int, body: str, seps: Separators) -> None:
-    """ST, the body's segments as they are read, SE with their count."""
+    """ST, the body's segments as they are read (written a thousand at a time), SE with
+    their count."""
     st = f"{number:04d}"
+    element, terminator = seps.element, seps.terminator
     out.write(_text(["ST", set_id, st], seps))
     count = 2
+    lines: list[str] = []
     for segment in decode_body(body):
-        out.write(_text(segment, seps))
-        count += 1
+        lines.append(element.join(segment))
+        if len(lines) == 1000:
+            out.write(terminator.join(lines) + terminator)
+            count += len(lines)
+            lines = []
+    if lines:
+        out.write(terminator.join(lines) + terminator)
+        count += len(lines)
     out.write(_text(["SE", str(count), st], seps))
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ebt.market.rows import (
     PeriodRow,
     ProcessRow,
+    insert_many,
     insert_objects,
     insert_rows,
     table_of,
@@ -57,8 +58,13 @@ class BatchWrites:
         ):
             for row in rows:
                 _resolve(row)
-            if rows:
-                session.connection().execute(insert(table_of(model)), rows)
+            if not rows:
+                continue
+            connection = session.connection()
+            if connection.dialect.name == "sqlite":
+                insert_many(connection, table_of(model), rows)
+            else:
+                connection.execute(insert(table_of(model)), rows)
 
 
 def _unique(objects: Iterable[ProcessRow]) -> list[ProcessRow]:
