@@ -465,9 +465,12 @@ class _WriterSource:
         fixed = self.name("B", base)
         for field_name, is_list, places in fields:
             value = self.name("v")
+            present = f"{value} is not None"
+            if is_list:
+                present += f" and {value} != ()"
             self.lines += [
                 pad + f"{value} = getattr({rec}, {self.name('N', field_name)})",
-                pad + f"if {value} is not None and {value} != ():",
+                pad + f"if {present}:",
                 pad + f"    if {seg} is None: {seg} = list({fixed})",
             ]
             if is_list:
@@ -477,8 +480,11 @@ class _WriterSource:
                         f"{seg}[{index}] = F({value}[{position}])"
                     )
             else:
-                for index in places[:1]:
-                    self.lines.append(pad + f"    {seg}[{index}] = F({value})")
+                for index in places[:1]:  # a plain string as it is, anything else formatted
+                    self.lines.append(
+                        pad + f"    {seg}[{index}] = {value} if {value}.__class__ is str "
+                        f"else F({value})"
+                    )
         self.lines.append(pad + f"if {seg} is not None:")
         for index, needs in optional:
             self.lines.append(pad + f"    if not {seg}[{needs}]: {seg}[{index}] = ''")
