@@ -36,6 +36,8 @@ def _clean(value: str, interchange: Interchange) -> str:
 def set_ack(result: SetResult, book: GuideBook) -> SetAck:
     """AK2..AK5 for one transaction set."""
     tx = result.transaction
+    if not result.findings:  # accepted as it is: its ST01 and ST02 passed every check
+        return SetAck(tx.set_id, tx.control, "A", (), ())
     coded = [f for f in result.findings if f.kind.ak3 or f.kind.ak5]
     errors = sorted({f.kind.ak5 for f in result.findings if f.is_error and f.kind.ak5}, key=int)
     segments = _segment_errors(coded, tx.group.interchange, book)

@@ -10,7 +10,7 @@ The tables are the store's (`ebt.store.schema`); these classes carry the same co
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -171,24 +171,37 @@ def insert_many(
     their default; with `ids`, each row's id. SQLAlchemy's own executemany builds each
     row's parameters through its general machinery, several times slower."""
     dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
     columns = [c for c in table.columns if c.key != "id"]
-    plan = []
+    defaults: dict[str, Any] = {}
     for column in columns:
         default = column.default
-        scalar = default is not None and getattr(default, "is_scalar", False)
-        fallback = getattr(default, "arg", None) if scalar else None
-        plan.append((column.key, fallback, column.type.bind_processor(dialect)))
-    names = ([table.c.id.name] if ids is not None else []) + [c.name for c in columns]
-    marks = ", ".join("?" for _ in names)
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})"
+        if default is not None and getattr(default, "is_scalar", False):
+            defaults[column.key] = getattr(default, "arg", None)
+    binds = [(c.key, c.type.bind_processor(dialect)) for c in columns]
+    names = (["id"] if ids is not None else []) + [c.name for c in columns]
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+        f"VALUES ({', '.join('?' for _ in names)})"
+    )
     values = []
     for number, row in enumerate(rows):
-        item: list[Any] = [] if ids is None else [ids[number]]
-        for key, fallback, bind in plan:
-            value = row.get(key, fallback)
-            item.append(bind(value) if bind is not None and value is not None else value)
-        values.append(tuple(item))
+        given = {**defaults, **row} if defaults else row
+        bound = _bound(binds, given.get)
+        values.append(bound if ids is None else (ids[number], *bound))
     connection.exec_driver_sql(sql, values)
+
+
+Bind = Callable[[Any], Any] | None
+
+
+def _bound(binds: Sequence[tuple[str, Bind]], get: Callable[[str], Any]) -> tuple[Any, ...]:
+    """One row's values, each as its column's type binds it (None stays None)."""
+    values = []
+    for name, bind in binds:
+        value = get(name)
+        values.append(value if bind is None or value is None else bind(value))
+    return tuple(values)
 
 
 def insert_objects(session: Session, model: type[Base], objects: list[Any]) -> None:
@@ -207,15 +220,28 @@ def update_changed(session: Session, model: type[Base], objects: Iterable[Any]) 
         return 0
     names: tuple[str, ...] = changed[0].CHANGEABLE
     table = table_of(model)
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("row_id"))
-        .values({name: bindparam(f"new_{name}") for name in names})
-    )
-    session.connection().execute(
-        statement,
-        [{"row_id": o.id, **{f"new_{name}": getattr(o, name) for name in names}} for o in changed],
-    )
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":  # straight to the driver, as insert_many does
+        quote = connection.dialect.identifier_preparer.quote
+        binds = [(name, table.c[name].type.bind_processor(connection.dialect)) for name in names]
+        sets = ", ".join(f"{quote(name)} = ?" for name in names)
+        connection.exec_driver_sql(
+            f"UPDATE {quote(table.name)} SET {sets} WHERE id = ?",
+            [(*_bound(binds, item.__getattribute__), item.id) for item in changed],
+        )
+    else:
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values({name: bindparam(f"new_{name}") for name in names})
+        )
+        connection.execute(
+            statement,
+            [
+                {"row_id": o.id, **{f"new_{name}": getattr(o, name) for name in names}}
+                for o in changed
+            ],
+        )
     for item in changed:
         item.saved = item.snapshot()
     return len(changed)
