@@ -50,11 +50,16 @@ PARSERS: Mapping[str, Callable[[str], Any]] = {
 }
 
 
+@lru_cache(maxsize=4096)
+def _format_date(value: date) -> str:
+    return value.strftime("%Y%m%d")
+
+
 def _format(value: Any) -> str:
     if type(value) is str:
         return value
     if isinstance(value, date):
-        return value.strftime("%Y%m%d")
+        return _format_date(value)
     if isinstance(value, Decimal):
         return format(value, "f")  # never scientific notation: 1E+2 is not an X12 number
     return str(value)
@@ -488,7 +493,8 @@ class _WriterSource:
         self.lines.append(pad + f"if {seg} is not None:")
         for index, needs in optional:
             self.lines.append(pad + f"    if not {seg}[{needs}]: {seg}[{index}] = ''")
-        self.lines.append(pad + f"    {seg} = T({seg})")
+        # trim: the list is the writer's own, so its trailing empty elements are popped
+        self.lines.append(pad + f"    while len({seg}) > 1 and not {seg}[-1]: {seg}.pop()")
         return seg
 
 

@@ -142,25 +142,64 @@ def evaluate(table: Table, facts: F, predicates: Mapping[str, Callable[[F], bool
     raises, or answers with anything but a bool, is a bug; the error propagates with a note
     naming the table and the step.
     """
+    plan = _plan(table, predicates)
     answers: list[Answer] = []
     here: Next = table.start
-    steps, limit = table.steps, len(table.steps)
+    limit = len(plan)
     while isinstance(here, str):
         if len(answers) > limit:
             raise RuleError(f"table {table.name} {table.version} goes round in a cycle")
-        step = steps.get(here) or _step(table, here)
+        ask, pair, yes, no = plan.get(here) or _missing(table, here)
         try:
-            answer = predicates[step.predicate](facts)
+            answer = ask(facts)
         except Exception as error:
-            _note(error, table, step)
+            _note(error, table, table.steps[here])
             raise
-        if answer is not True and answer is not False:
-            error = TypeError(f"predicate {step.predicate!r} answered {answer!r}, not a bool")
-            _note(error, table, step)
-            raise error
-        answers.append(step.answers[answer])
-        here = step.yes if answer else step.no
+        if answer is True:
+            answers.append(pair[1])
+            here = yes
+        elif answer is False:
+            answers.append(pair[0])
+            here = no
+        else:
+            step = table.steps[here]
+            wrong = TypeError(f"predicate {step.predicate!r} answered {answer!r}, not a bool")
+            _note(wrong, table, step)
+            raise wrong
     return Verdict(table.name, table.version, tuple(answers), here.name, here.code)
+
+
+Plan: TypeAlias = dict[str, tuple[Callable[[Any], bool], tuple[Answer, Answer], Next, Next]]
+_PLANS: dict[tuple[int, int], tuple[Table, object, Plan]] = {}
+
+
+def _plan(table: Table, predicates: Mapping[str, Callable[[F], bool]]) -> Plan:
+    """Each step of `table` with its predicate function looked up once: (ask, its two
+    answers, next on yes, next on no). Kept per table and registry (the cache holds both,
+    so their ids stay theirs)."""
+    key = (id(table), id(predicates))
+    cached = _PLANS.get(key)
+    if cached is not None and cached[0] is table and cached[1] is predicates:
+        return cached[2]
+    plan: Plan = {}
+    for step_id, step in table.steps.items():
+        ask = predicates.get(step.predicate) or _unregistered(step.predicate)
+        plan[step_id] = (ask, step.answers, step.yes, step.no)
+    if len(_PLANS) > 256:
+        _PLANS.clear()
+    _PLANS[key] = (table, predicates, plan)
+    return plan
+
+
+def _unregistered(name: str) -> Callable[[Any], bool]:
+    def ask(_facts: Any) -> bool:
+        raise KeyError(name)  # noted with the step and table by `evaluate`
+
+    return ask
+
+
+def _missing(table: Table, step_id: str) -> Any:
+    return _step(table, step_id)
 
 
 def stored_steps(steps: tuple[Answer, ...]) -> str:
