@@ -6,8 +6,8 @@ with the enrollment table, commit transactions, decisions, processes, supplier p
 the outbox, write the outbound files — in a fresh process, and reports transactions per
 second and peak RSS.
 
-    python bench/process.py                 # 100,000 enrollments
-    python bench/process.py -n 20000 -n 100000
+    python bench/process.py                 # 100,000 enrollments, median of 3 runs
+    python bench/process.py -n 20000 -n 100000 -r 5
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -80,46 +82,74 @@ def measure(url: str, path: Path, out: Path) -> dict[str, float]:
     tune_for_batch()
     now = datetime.combine(TODAY, datetime.min.time())
     sessions = session_factory(make_engine(url))
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = before.ru_utime + before.ru_stime
     start = time.perf_counter()
     summary = Processor(sessions, load_market(now)).process_path(path)
     decided = time.perf_counter() - start
     write_outbox(sessions, out, now=now)
     total = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak = usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime - cpu_before
     return {"transactions": summary.transactions, "decided_s": decided, "total_s": total,
-            "peak_rss_mib": peak, "outcomes": summary.outcomes}  # type: ignore[dict-item]
+            "cpu_s": cpu, "peak_rss_mib": peak,
+            "outcomes": summary.outcomes}  # type: ignore[dict-item]
 
 
-def run(count: int, work: Path) -> dict[str, float]:
+def prepare(count: int, work: Path) -> tuple[Path, Path]:
+    """The enrollment file and a store with its accounts, built once per size."""
     path = work / f"enr-{count}.x12"
     with path.open("w", encoding="ascii", newline="") as out:
         generate.write(out, count, day=TODAY)
-    url = f"sqlite:///{work / f'store-{count}.db'}"
-    build_store(url, count)
+    base = work / f"base-{count}.db"
+    build_store(f"sqlite:///{base}", count)
+    return path, base
+
+
+def run(count: int, work: Path, path: Path, base: Path, attempt: int) -> dict[str, float]:
+    """One measured run on a fresh copy of the store, in a fresh process."""
+    store = work / f"store-{count}-{attempt}.db"
+    shutil.copyfile(base, store)
+    url = f"sqlite:///{store}"
+    out = work / f"out-{count}-{attempt}"
     child = subprocess.run(
-        [sys.executable, __file__, "--measure", url, str(path), str(work / f"out-{count}")],
+        [sys.executable, __file__, "--measure", url, str(path), str(out)],
         check=True, capture_output=True, text=True)
     result: dict[str, float] = json.loads(child.stdout)
+    store.unlink()
+    shutil.rmtree(out, ignore_errors=True)
     return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--transactions", type=int, action="append")
+    parser.add_argument("-r", "--repeat", type=int, default=3, help="runs per size (median)")
     parser.add_argument("--measure", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         url, path, out = args.measure
         print(json.dumps(measure(url, Path(path), Path(out))))
         return
+    print(f"medians of {args.repeat} runs, interleaved by size; CPU s is the process's user + "
+          "system time (less moved by other load on a shared machine than the wall clock)")
     print("| enrollments | decided + committed s | with outbound files s | transactions/s "
-          "| peak RSS MiB |")
-    print("|---:|---:|---:|---:|---:|")
+          "| CPU s | transactions per CPU s | peak RSS MiB |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    sizes = args.transactions or [100_000]
     with tempfile.TemporaryDirectory(prefix="ebt-bench-") as tmp:
-        for count in args.transactions or [100_000]:
-            r = run(count, Path(tmp))
-            rate = r["transactions"] / r["total_s"]
-            print(f"| {count:,} | {r['decided_s']:.1f} | {r['total_s']:.1f} | {rate:,.0f} "
+        work = Path(tmp)
+        inputs = {count: prepare(count, work) for count in sizes}
+        runs: dict[int, list[dict[str, float]]] = {count: [] for count in sizes}
+        for attempt in range(args.repeat):
+            for count in sizes:
+                runs[count].append(run(count, work, *inputs[count], attempt))
+        for count in sizes:
+            r = {k: statistics.median(x[k] for x in runs[count])
+                 for k in ("decided_s", "total_s", "cpu_s", "peak_rss_mib")}
+            print(f"| {count:,} | {r['decided_s']:.1f} | {r['total_s']:.1f} "
+                  f"| {count / r['total_s']:,.0f} | {r['cpu_s']:.1f} | {count / r['cpu_s']:,.0f} "
                   f"| {r['peak_rss_mib']:.0f} |", flush=True)
 
 
