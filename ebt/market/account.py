@@ -214,7 +214,33 @@ class AccountAggregate:
             before = [p for p in self.live_periods() if p.end == period.start]
             for previous in before:
                 previous.end = period.end  # runs on to where the cancelled one would end
+                self._restore_set_aside(previous.supplier_id, period.start)
         process.state = str(ProcessState.CANCELLED)
+
+    def _restore_set_aside(self, supplier_id: int | None, since: date) -> None:
+        """A drop sets aside its CES's later terms (a pending change); when the drop is
+        withdrawn they take effect again from their own date."""
+        for period in self.periods:
+            change = period.process
+            if (
+                period.status == PeriodStatus.CANCELLED
+                and period.supplier_id == supplier_id
+                and period.start >= since
+                and change is not None
+                and change.kind == ProcessKind.CHANGE
+                and change.state == ProcessState.PENDING
+            ):
+                covering = self.period_on(period.start)
+                if (
+                    covering is None
+                    or covering.supplier_id != supplier_id
+                    or covering.start >= period.start
+                ):
+                    continue
+                period.end = covering.end
+                covering.end = period.start
+                period.status = str(PeriodStatus.PENDING)
+                self.periods.sort(key=lambda p: p.start)
 
     def advance(self, today: date) -> None:
         """Bring statuses up to `today`: periods that have started are active, those that
