@@ -467,7 +467,9 @@ class _WriterSource:
         fields, base, optional = _write_spec(node, record_map)
         seg = self.name("e")
         self.lines.append(pad + f"{seg} = None")
-        fixed = self.name("B", base)
+        # elements after the last that can hold a value are always trimmed: never made
+        used = [i for i, v in enumerate(base) if v] + [i for _, _, at in fields for i in at]
+        fixed = self.name("B", base[: max(used) + 1])
         for field_name, is_list, places in fields:
             value = self.name("v")
             present = f"{value} is not None"

@@ -10,15 +10,16 @@ The tables are the store's (`ebt.store.schema`); these classes carry the same co
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Dialect, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from ebt.codegen import compile_function
 from ebt.store.schema import Account, Base, Process, ProcessState, SupplierPeriod
 
 
@@ -178,7 +179,7 @@ def insert_many(
         default = column.default
         if default is not None and getattr(default, "is_scalar", False):
             defaults[column.key] = getattr(default, "arg", None)
-    binds = [(c.key, c.type.bind_processor(dialect)) for c in columns]
+    bound = _binder(table, tuple(c.key for c in columns), dialect)
     names = (["id"] if ids is not None else []) + [c.name for c in columns]
     sql = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
@@ -187,21 +188,35 @@ def insert_many(
     values = []
     for number, row in enumerate(rows):
         given = {**defaults, **row} if defaults else row
-        bound = _bound(binds, given.get)
-        values.append(bound if ids is None else (ids[number], *bound))
+        item = bound(given.get)
+        values.append(item if ids is None else (ids[number], *item))
     connection.exec_driver_sql(sql, values)
 
 
-Bind = Callable[[Any], Any] | None
+Binder = Callable[[Callable[[str], Any]], tuple[Any, ...]]
+_BINDERS: dict[tuple[str, str, tuple[str, ...]], Binder] = {}
 
 
-def _bound(binds: Sequence[tuple[str, Bind]], get: Callable[[str], Any]) -> tuple[Any, ...]:
-    """One row's values, each as its column's type binds it (None stays None)."""
-    values = []
-    for name, bind in binds:
-        value = get(name)
-        values.append(value if bind is None or value is None else bind(value))
-    return tuple(values)
+def _binder(table: Table, names: tuple[str, ...], dialect: Dialect) -> Binder:
+    """From a row's getter to its values for `names`, each as its column's type binds it
+    (None stays None): a function generated once per table and columns (`ebt.codegen`)."""
+    key = (table.name, dialect.name, names)
+    binder = _BINDERS.get(key)
+    if binder is not None:
+        return binder
+    namespace: dict[str, Any] = {}
+    body = []
+    for number, name in enumerate(names):
+        namespace[f"K{number}"] = name
+        bind = table.c[name].type.bind_processor(dialect)
+        if bind is None:
+            body.append(f"a{number} = get(K{number})")
+        else:
+            namespace[f"P{number}"] = bind
+            body += [f"v = get(K{number})", f"a{number} = v if v is None else P{number}(v)"]
+    body.append(f"return ({''.join(f'a{n}, ' for n in range(len(names)))})")
+    binder = _BINDERS[key] = compile_function("bound", body, namespace, args="get")
+    return binder
 
 
 def insert_objects(session: Session, model: type[Base], objects: list[Any]) -> None:
@@ -223,11 +238,11 @@ def update_changed(session: Session, model: type[Base], objects: Iterable[Any]) 
     connection = session.connection()
     if connection.dialect.name == "sqlite":  # straight to the driver, as insert_many does
         quote = connection.dialect.identifier_preparer.quote
-        binds = [(name, table.c[name].type.bind_processor(connection.dialect)) for name in names]
+        bound = _binder(table, names, connection.dialect)
         sets = ", ".join(f"{quote(name)} = ?" for name in names)
         connection.exec_driver_sql(
             f"UPDATE {quote(table.name)} SET {sets} WHERE id = ?",
-            [(*_bound(binds, item.__getattribute__), item.id) for item in changed],
+            [(*bound(item.__getattribute__), item.id) for item in changed],
         )
     else:
         statement = (
