@@ -117,7 +117,8 @@ class ForeignChecker(FileChecker):
             yield SetResult(tx, None, None, early)
             return
         result = self._check_set(tx)
-        located = [_relocate(f, message, result.checked) for f in result.findings]
+        found = [*result.findings, *_separators_in_values(tx, self.name)]
+        located = [_relocate(f, message, result.checked) for f in found]
         yield SetResult(tx, result.checked, result.record, [*early, *located])
 
     def _duplicate(self, message: Message, tx: TransactionSet) -> Finding:
@@ -149,6 +150,30 @@ class ForeignChecker(FileChecker):
             named = [self._named(f) for f in found or []]
             yield InterchangeEnd(self._interchange, self._groups, named)
             self._interchange = None
+
+
+X12_SEPARATORS = Separators()
+
+
+def _separators_in_values(tx: TransactionSet, file: str) -> list[Finding]:
+    """Values holding an X12 separator: the engine answers in X12, so they cannot be taken."""
+    seps = (X12_SEPARATORS.element, X12_SEPARATORS.component, X12_SEPARATORS.segment)
+    out = []
+    for position, segment in enumerate(tx.segments, start=1):
+        for index, value in enumerate(segment[1:], start=1):
+            if any(sep in value for sep in seps):
+                ref = f"{segment[0]}{index:02d}"
+                out.append(
+                    finding(
+                        "ELEMENT-BAD-CHARACTER",
+                        f"{ref} is {value!r}, which holds an X12 separator "
+                        f"({' '.join(seps)}): it could not be answered in X12.",
+                        tx.location(file=file, segment=segment[0], position=position, element=ref),
+                        value=value,
+                        element_position=index,
+                    )
+                )
+    return out
 
 
 def _origin(where: Location, place: Place) -> Location:

@@ -56,6 +56,20 @@ def body_segments(record: Record, set_id: str, on: date | None, book: GuideBook)
     return to_segments(record, mapping_for(guide))
 
 
+class SeparatorInValueError(ValueError):
+    """A value (from XML or EDIFACT) holds one of the X12 separators and cannot be written."""
+
+
+def _check_values(segments: list[list[str]], seps: Separators) -> None:
+    for segment in segments:
+        for value in segment[1:]:
+            if seps.element in value or seps.component in value or seps.segment in value:
+                raise SeparatorInValueError(
+                    f"{segment[0]} value {value!r} holds an X12 separator "
+                    f"({seps.element} {seps.component} {seps.segment})"
+                )
+
+
 def write_x12(events: Iterable[Event], separators: Separators | None = None) -> Iterator[str]:
     """X12 text: ISA/GS from the headers, ST..SE per record, the trailers counted."""
     seps = separators or Separators()
@@ -76,6 +90,7 @@ def write_x12(events: Iterable[Event], separators: Separators | None = None) -> 
             body = body_segments(event.record, event.set_id, on, book)
             set_segments = [["ST", event.set_id, event.control], *body]
             set_segments.append(["SE", str(len(body) + 2), event.control])
+            _check_values(set_segments, seps)
             yield "".join(segment_text(s, seps) for s in set_segments)
         elif isinstance(event, GroupClose):
             yield segment_text(["GE", str(sets), group_control], seps)

@@ -168,6 +168,7 @@ class _Run:
                     segment=f.location.segment,
                     position=f.location.position,
                     element=f.location.element,
+                    origin=f.location.origin[:120] if f.location.origin else None,
                 )
                 for f in errors
             )
