@@ -14,9 +14,7 @@ from ebt.acks.functional import Acknowledger, ack_text
 from ebt.cli.clock import now
 from ebt.cli.sources import existing_files
 from ebt.cli.validate import check_file
-from ebt.formats.contrl import contrl_text, reports
 from ebt.formats.detect import checker_for, syntax_of
-from ebt.formats.translate import translate
 
 
 def _x12_parts(events: Iterable[object], first: int, when: datetime) -> tuple[int, list[str]]:
@@ -36,6 +34,8 @@ def _x12_parts(events: Iterable[object], first: int, when: datetime) -> tuple[in
 
 
 def _contrl_parts(events: Iterable[object], first: int, when: datetime) -> tuple[int, list[str]]:
+    from ebt.formats.contrl import contrl_text, reports  # pydifact only when needed
+
     parts = [
         contrl_text(report, control=first + n, when=when)
         for n, report in enumerate(reports(events))
@@ -44,6 +44,8 @@ def _contrl_parts(events: Iterable[object], first: int, when: datetime) -> tuple
 
 
 def _as_xml(x12: str, path: Path) -> str:
+    from ebt.formats.translate import translate
+
     text, outcome = translate(io.BytesIO(x12.encode("ascii")), to="xml", name=f"997 for {path}")
     written = "".join(text)
     if outcome.errors:  # a bug: the engine's own 997 must read back clean

@@ -11,9 +11,8 @@ import click
 
 from ebt.cli.render import finding_line
 from ebt.cli.sources import existing_files
-from ebt.formats.edifact_writer import UnmappedSetError
 from ebt.formats.translate import translate as translate_file
-from ebt.formats.x12_form import SeparatorInValueError
+from ebt.formats.model import NotWritableError
 
 ENCODINGS = {"x12": "ascii", "xml": "utf-8", "edifact": "latin-1"}
 
@@ -59,7 +58,7 @@ def translate(path: Path, target: str, output: Path | None) -> None:
             try:
                 for piece in pieces:
                     sink.write(piece)
-            except (UnmappedSetError, SeparatorInValueError, UnicodeEncodeError) as error:
+            except (NotWritableError, UnicodeEncodeError) as error:
                 raise click.ClickException(
                     f"{path}: cannot be written as {target}: {error}"
                 ) from None

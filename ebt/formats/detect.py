@@ -59,20 +59,23 @@ class _Rejoined(io.RawIOBase):
 def checker_for(
     source: BinaryIO, *, name: str = "", book: GuideBook | None = None, records: bool = True
 ) -> FileChecker:
-    """The checker for a file of any of the three syntaxes (`.syntax` says which)."""
-    from ebt.formats.checking import ForeignChecker
-    from ebt.formats.edifact_reader import EdifactReader
-    from ebt.formats.xml_reader import XmlReader
-
+    """The checker for a file of any of the three syntaxes (`syntax_of` says which). The
+    XML and EDIFACT readers (lxml, xmlschema, pydifact) are imported only when needed."""
     head, stream = peek(source)
     syntax = sniff(head)
+    if syntax == "x12":
+        return FileChecker(stream, name=name, book=book, records=records)
+    from ebt.formats.checking import ForeignChecker
+
     if syntax == "xml":
+        from ebt.formats.xml_reader import XmlReader
+
         events = XmlReader(stream, name=name).events()
-        return ForeignChecker(events, name=name, syntax=syntax, book=book, records=records)
-    if syntax == "edifact":
+    else:
+        from ebt.formats.edifact_reader import EdifactReader
+
         events = EdifactReader(stream, name=name).events()
-        return ForeignChecker(events, name=name, syntax=syntax, book=book, records=records)
-    return FileChecker(stream, name=name, book=book, records=records)
+    return ForeignChecker(events, name=name, syntax=syntax, book=book, records=records)
 
 
 def syntax_of(checker: FileChecker) -> Syntax:

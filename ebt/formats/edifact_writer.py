@@ -22,12 +22,13 @@ from ebt.formats.model import (
     InterchangeHeader,
     InterchangeOpen,
     Message,
+    NotWritableError,
 )
 
 Element = str | list[str]
 
 
-class UnmappedSetError(ValueError):
+class UnmappedSetError(NotWritableError):
     """A transaction set with no EDIFACT mapping (a 997: its EDIFACT analogue is CONTRL)."""
 
 

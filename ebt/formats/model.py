@@ -112,5 +112,11 @@ class Problems:
 Event = InterchangeOpen | GroupOpen | Message | GroupClose | InterchangeClose | Problems
 Events = Iterator[Event]
 
+
+class NotWritableError(ValueError):
+    """A transaction the target syntax cannot carry (no mapping, a value holding one of its
+    separators): the translation stops and says why."""
+
+
 SET_OF_GROUP = {"GE": "814", "AG": "824", "FA": "997"}
 GROUP_OF_SET = {value: key for key, value in SET_OF_GROUP.items()}

@@ -7,19 +7,29 @@ records written are the ones the checks read, so a translation keeps every field
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO, Literal
 
 from ebt.findings import Finding
 from ebt.formats.detect import checker_for
-from ebt.formats.edifact_writer import write_edifact
 from ebt.formats.model import Event
 from ebt.formats.x12_form import from_checks, write_x12
-from ebt.formats.xml_writer import write_xml
 
 Target = Literal["x12", "xml", "edifact"]
-WRITERS = {"x12": write_x12, "xml": write_xml, "edifact": write_edifact}
+
+
+def writer(to: Target) -> Callable[[Iterable[Event]], Iterator[str]]:
+    """The writer of a syntax (lxml, xmlschema and pydifact are imported only when needed)."""
+    if to == "xml":
+        from ebt.formats.xml_writer import write_xml
+
+        return write_xml
+    if to == "edifact":
+        from ebt.formats.edifact_writer import write_edifact
+
+        return write_edifact
+    return write_x12
 
 
 @dataclass(slots=True)
@@ -45,4 +55,4 @@ def translate(source: BinaryIO, *, to: Target, name: str = "") -> tuple[Iterator
                 return
             yield event
 
-    return WRITERS[to](watched()), outcome
+    return writer(to)(watched()), outcome

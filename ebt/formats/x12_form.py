@@ -15,6 +15,7 @@ from ebt.formats.model import (
     InterchangeClose,
     InterchangeOpen,
     Message,
+    NotWritableError,
     Place,
     Problems,
 )
@@ -56,7 +57,7 @@ def body_segments(record: Record, set_id: str, on: date | None, book: GuideBook)
     return to_segments(record, mapping_for(guide))
 
 
-class SeparatorInValueError(ValueError):
+class SeparatorInValueError(NotWritableError):
     """A value (from XML or EDIFACT) holds one of the X12 separators and cannot be written."""
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -22,7 +22,7 @@ HEAD = f'<?xml version="1.0" encoding="UTF-8"?>\n<ebt xmlns="{NAMESPACE}" versio
 TAIL = "</ebt>\n"
 
 
-def write_xml(events: Iterator[Event]) -> Iterator[str]:
+def write_xml(events: Iterable[Event]) -> Iterator[str]:
     """The XML text of translated events."""
     yield HEAD
     for event in events:
