@@ -11,8 +11,8 @@ import click
 
 from ebt.cli.render import finding_line
 from ebt.cli.sources import existing_files
-from ebt.formats.translate import translate as translate_file
 from ebt.formats.model import NotWritableError
+from ebt.formats.translate import translate as translate_file
 
 ENCODINGS = {"x12": "ascii", "xml": "utf-8", "edifact": "latin-1"}
 
