@@ -158,6 +158,9 @@ X12_SEPARATORS = Separators()
 def _separators_in_values(tx: TransactionSet, file: str) -> list[Finding]:
     """Values holding an X12 separator: the engine answers in X12, so they cannot be taken."""
     seps = (X12_SEPARATORS.element, X12_SEPARATORS.component, X12_SEPARATORS.segment)
+    joined = "".join("".join(segment) for segment in tx.segments)
+    if not any(sep in joined for sep in seps):
+        return []
     out = []
     for position, segment in enumerate(tx.segments, start=1):
         for index, value in enumerate(segment[1:], start=1):

@@ -20,7 +20,7 @@ import xmlschema
 from lxml import etree
 
 from ebt.findings import Finding, Location, finding
-from ebt.formats.codec import fields_of, parse_scalar
+from ebt.formats.codec import FieldSpec, fields_of, parse_scalar
 from ebt.formats.envelopes import x12_date
 from ebt.formats.model import (
     Event,
@@ -116,9 +116,11 @@ class XmlReader:
             for action, element in parse:
                 if action == "start":
                     depth += 1
-                    yield from self._start(element, depth)
+                    if depth < 4:  # the root and the envelopes; fields wait for their end
+                        yield from self._start(element, depth)
                 else:
-                    yield from self._end(element, depth)
+                    if depth < 5:  # a transaction (whole), a group, an interchange
+                        yield from self._end(element, depth)
                     depth -= 1
         except etree.XMLSyntaxError as error:
             yield Problems([self._syntax(error)])
@@ -327,14 +329,16 @@ def _decode(
     element: Any, record_type: type, prefix: str, fields: dict[str, Place]
 ) -> dict[str, Any]:
     """A schema-valid element's children as record field values."""
-    specs = {spec.name: spec for spec in fields_of(record_type)}
+    specs = _specs_by_tag(record_type)
     values: dict[str, Any] = {}
     for child in element:
-        name = local(child.tag)
-        spec = specs[name]
-        path = f"{prefix}{name}"
-        fields[path] = Place(child.sourceline, f"<{name}>")
-        if spec.scalar == "records":
+        spec, shown = specs[child.tag]
+        name = spec.name
+        path = prefix + name if prefix else name
+        fields[path] = Place(child.sourceline, shown)
+        if spec.scalar == "str":
+            values[name] = child.text or ""
+        elif spec.scalar == "records":
             assert spec.item is not None
             values[name] = tuple(
                 spec.item(**_decode(item, spec.item, f"{path}[{n}].", fields))
@@ -345,6 +349,12 @@ def _decode(
         else:
             values[name] = parse_scalar(spec.scalar, child.text or "", iso_dates=True)
     return values
+
+
+@cache
+def _specs_by_tag(record_type: type) -> dict[str, tuple[FieldSpec, str]]:
+    """A record's fields by their namespaced XML tag, with the tag as shown in findings."""
+    return {NS + spec.name: (spec, f"<{spec.name}>") for spec in fields_of(record_type)}
 
 
 def _release(element: Any) -> None:
