@@ -32,7 +32,14 @@ from ebt.formats.x12_form import _date, body_segments
 from ebt.guides.loader import GuideBook
 from ebt.guides.validator import CheckedSet
 from ebt.mapping.mapper import mapping_for
-from ebt.syntax.envelope import Group, GroupEnd, Interchange, InterchangeEnd, TransactionSet
+from ebt.syntax.envelope import (
+    ControlNumbers,
+    Group,
+    GroupEnd,
+    Interchange,
+    InterchangeEnd,
+    TransactionSet,
+)
 from ebt.syntax.separators import Separators
 
 
@@ -55,7 +62,7 @@ class ForeignChecker(FileChecker):
         self._group: Group | None = None
         self._groups = 0
         self._sets = 0
-        self._controls: set[str] = set()
+        self._controls = ControlNumbers()  # ST02s of the group, held as runs
 
     def events(self) -> Iterator[CheckEvent]:
         for event in self.source_events:
@@ -92,7 +99,7 @@ class ForeignChecker(FileChecker):
         self._group = Group(gs_elements(event.header), self._interchange, event.place.line)
         self._groups += 1
         self._sets = 0
-        self._controls = set()
+        self._controls = ControlNumbers()
         found = [_placed(f, event.place) for f in self._check_gs(self._group)]
         yield GroupStart(self._group, [*map(self._named, event.findings), *found])
 
@@ -110,9 +117,8 @@ class ForeignChecker(FileChecker):
         segments = [st, *body, ["SE", str(len(body) + 2), message.control]]
         tx = TransactionSet(group, segments, message.place.line, segment_count=len(segments))
         early = [self._named(f) for f in message.findings]
-        if message.control in self._controls:
+        if not self._controls.add(message.control):
             early.append(self._duplicate(message, tx))
-        self._controls.add(message.control)
         if message.record is None:
             yield SetResult(tx, None, None, early)
             return
