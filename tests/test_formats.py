@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from ebt.check import SetResult
@@ -394,3 +396,46 @@ def test_process_keeps_where_a_finding_was_in_the_xml(store_url: str, tmp_path: 
         ).all()
     engine.dispose()
     assert len(origins) == 1 and origins[0] is not None and origins[0].startswith("<account> line ")
+
+
+# -- damaged input never raises ---------------------------------------------------------------
+
+
+def all_events(data: bytes, name: str) -> list[Any]:
+    return list(checker_for(io.BytesIO(data), name=name).events())
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        FIXTURES / "edifact" / "good" / "814-enrollment-reject.edi",
+        FIXTURES / "xml" / "good" / "814-enrollment-reject.xml",
+    ],
+    ids=lambda p: p.suffix,
+)
+def test_every_truncation_never_raises_and_is_found(path: Path) -> None:
+    data = path.read_bytes().rstrip()
+    cut_points = range(len(data) - 1, 0, -max(1, len(data) // 300))
+    for cut in cut_points:
+        events = all_events(data[:cut], path.name)
+        errors = [f for e in events for f in e.findings if f.is_error]
+        assert errors, f"no error for the first {cut} bytes"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.binary(max_size=300),
+    st.sampled_from([b"UNA:+.? '", b"UNB+UNOC:4+", b"<?xml version='1.0'?><ebt"]),
+)
+def test_arbitrary_bytes_after_a_known_start_never_raise(tail: bytes, head: bytes) -> None:
+    all_events(head + tail, "fuzz")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_byte_flips_in_edifact_never_raise(data: st.DataObject) -> None:
+    original = bytearray((FIXTURES / "edifact" / "good" / "814-enrollment-reject.edi").read_bytes())
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, len(original) - 1))
+        original[at] = data.draw(st.sampled_from(b"'+:?\n A9\x00\xff"))
+    all_events(bytes(original), "flipped.edi")

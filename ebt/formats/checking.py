@@ -123,7 +123,7 @@ class ForeignChecker(FileChecker):
             yield SetResult(tx, None, None, early)
             return
         result = self._check_set(tx)
-        found = [*result.findings, *_separators_in_values(tx, self.name)]
+        found = [*result.findings, *_unanswerable_values(tx, self.name)]
         located = [_relocate(f, message, result.checked) for f in found]
         yield SetResult(tx, result.checked, result.record, [*early, *located])
 
@@ -161,22 +161,27 @@ class ForeignChecker(FileChecker):
 X12_SEPARATORS = Separators()
 
 
-def _separators_in_values(tx: TransactionSet, file: str) -> list[Finding]:
-    """Values holding an X12 separator: the engine answers in X12, so they cannot be taken."""
+def _unanswerable_values(tx: TransactionSet, file: str) -> list[Finding]:
+    """Values holding an X12 separator or a non-ASCII character: the engine answers in X12
+    (ASCII), so they cannot be taken."""
     seps = (X12_SEPARATORS.element, X12_SEPARATORS.component, X12_SEPARATORS.segment)
     joined = "".join("".join(segment) for segment in tx.segments)
-    if not any(sep in joined for sep in seps):
+    if joined.isascii() and not any(sep in joined for sep in seps):
         return []
     out = []
     for position, segment in enumerate(tx.segments, start=1):
         for index, value in enumerate(segment[1:], start=1):
-            if any(sep in value for sep in seps):
+            if not value.isascii() or any(sep in value for sep in seps):
                 ref = f"{segment[0]}{index:02d}"
+                what = (
+                    "a non-ASCII character"
+                    if not value.isascii()
+                    else f"an X12 separator ({' '.join(seps)})"
+                )
                 out.append(
                     finding(
                         "ELEMENT-BAD-CHARACTER",
-                        f"{ref} is {value!r}, which holds an X12 separator "
-                        f"({' '.join(seps)}): it could not be answered in X12.",
+                        f"{ref} is {value!r}, which holds {what}: it could not be answered in X12.",
                         tx.location(file=file, segment=segment[0], position=position, element=ref),
                         value=value,
                         element_position=index,

@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 from pydifact.control.characters import Characters
 from pydifact.exceptions import EDISyntaxError
 from pydifact.parser import Parser, TokenIterator
+from pydifact.token import Token
 from pydifact.tokenizer import Tokenizer
 
 from ebt.findings import Finding, Location, finding
@@ -87,6 +88,7 @@ class EdifactReader:
         self.groups = self.messages = self.group_messages = 0
         self.decimal = "."
         self.interchange_line = 0
+        self.unterminated = False
 
     def events(self) -> Iterator[Event]:
         chars, problem = self._service_string()
@@ -95,14 +97,26 @@ class EdifactReader:
             return
         assert chars is not None
         self.decimal = chars.decimal_point
-        tokens = TokenIterator(Tokenizer().get_tokens(self._characters(), chars))  # type: ignore[arg-type]
+        tokens = Tokenizer().get_tokens(self._characters(), chars)  # type: ignore[arg-type]
         try:
-            for raw in Parser().convert_tokens_to_raw_segments(tokens):
+            for raw in Parser().convert_tokens_to_raw_segments(TokenIterator(self._watch(tokens))):
                 self.line += 1
                 yield from self._segment(raw)
+            if self.unterminated:  # pydifact drops a last segment with no terminator
+                raise EDISyntaxError("Unexpected end of EDI messages.")
         except EDISyntaxError as error:
             yield Problems([self._syntax(error)])
         yield from self._end()
+        if not self.interchange_line:
+            where = Location(self.name, line=self.line, origin="end of file")
+            message = "The file holds no interchange: it has no UNB segment."
+            yield Problems([finding("EDIFACT-ENVELOPE", message, where)])
+
+    def _watch(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        """The tokens, noting whether the last one ended a segment."""
+        for token in tokens:
+            self.unterminated = token.type is not Token.Type.TERMINATOR
+            yield token
 
     # -- bytes to characters -------------------------------------------------------------------
 

@@ -99,6 +99,7 @@ class XmlReader:
         self.name = name
         self.interchange = ""
         self.group = ""
+        self.interchanges = 0
 
     def events(self) -> Iterator[Event]:
         parse = etree.iterparse(
@@ -161,6 +162,7 @@ class XmlReader:
 
     def _interchange(self, element: Any) -> InterchangeOpen:
         a = element.attrib
+        self.interchanges += 1
         self.interchange = a.get("control", "")
         place = Place(element.sourceline, "<interchange>")
         header = InterchangeHeader(
@@ -211,7 +213,12 @@ class XmlReader:
 
     def _end(self, element: Any, depth: int) -> Iterator[Event]:
         name = local(element.tag)
-        if depth == 4:
+        if depth == 1 and not self.interchanges:
+            message = "<ebt> holds no <interchange>: there is nothing to read."
+            yield Problems(
+                [finding("XML-SCHEMA", message, self._where(element.sourceline, "<ebt>"))]
+            )
+        elif depth == 4:
             yield self._message(element, name)
             _release(element)
         elif depth == 3:
