@@ -439,3 +439,30 @@ def test_byte_flips_in_edifact_never_raise(data: st.DataObject) -> None:
         at = data.draw(st.integers(0, len(original) - 1))
         original[at] = data.draw(st.sampled_from(b"'+:?\n A9\x00\xff"))
     all_events(bytes(original), "flipped.edi")
+
+
+def test_a_document_of_other_elements_is_refused_after_a_mebibyte() -> None:
+    source = io.BytesIO(b"<foo>" + b"<a/>" * 600_000 + b"</foo>")
+    codes, found = codes_of(source.getvalue())
+    assert codes == {"XML-ROOT"}
+    assert "first 1024 KiB" in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("edit", "stray", "parent"),
+    [
+        ((b"<group ", b"<note>hi</note><group "), "<note>", "<interchange>"),
+        ((b"</group>", b"<stray/></group>"), "<stray>", "<group>"),
+        ((b"</transaction814>", b"</transaction814><bogus><x/></bogus>"), "<bogus>", "<group>"),
+    ],
+)
+def test_elements_out_of_place_are_named(
+    edit: tuple[bytes, bytes], stray: str, parent: str
+) -> None:
+    good = (FIXTURES / "xml" / "good" / "multi-transaction.xml").read_bytes()
+    codes, found = codes_of(good.replace(*edit, 1))
+    assert codes == {"XML-SCHEMA"}
+    (item,) = found
+    assert (
+        item.message.startswith(f"{stray} at line ") and f"not allowed in {parent}" in item.message
+    )

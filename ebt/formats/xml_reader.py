@@ -11,6 +11,7 @@ errors become XML-SCHEMA findings naming the element and its line (decision 0006
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from functools import cache
@@ -47,6 +48,10 @@ RECORD_ELEMENTS: dict[str, tuple[str, type | None]] = {
     "functional_ack": ("997", FunctionalAck),
 }
 ELEMENT_OF_SET = {set_id: name for name, (set_id, _) in RECORD_ELEMENTS.items()}
+ROOT_TAG, INTERCHANGE, GROUP = NS + "ebt", NS + "interchange", NS + "group"
+TRANSACTION_TAGS = frozenset(NS + name for name in RECORD_ELEMENTS)
+LISTENED = [ROOT_TAG, INTERCHANGE, GROUP, *sorted(TRANSACTION_TAGS)]
+BUDGET = 1 << 20  # bytes read before the first <ebt>, <interchange>, <group> or transaction
 LIMIT_WORDS = ("huge", "excessive depth", "too large", "xmlsax2characters", "exceeded")
 DTD_WORDS = ("entity", "doctype", "dtd")
 
@@ -102,9 +107,11 @@ class XmlReader:
         self.interchanges = 0
 
     def events(self) -> Iterator[Event]:
+        budget = _Budget(self.source)
         parse = etree.iterparse(
-            self.source,
+            budget,
             events=("start", "end"),
+            tag=LISTENED,  # fields are read from their transaction, not one event each
             resolve_entities=False,
             load_dtd=False,
             no_network=True,
@@ -112,17 +119,17 @@ class XmlReader:
             remove_comments=True,
             remove_pis=True,
         )
-        depth = 0
         try:
             for action, element in parse:
+                if budget.armed:
+                    budget.armed = False
+                    self._root(element.getroottree().getroot())
                 if action == "start":
-                    depth += 1
-                    if depth < 4:  # the root and the envelopes; fields wait for their end
-                        yield from self._start(element, depth)
+                    yield from self._start(element)
                 else:
-                    if depth < 5:  # a transaction (whole), a group, an interchange
-                        yield from self._end(element, depth)
-                    depth -= 1
+                    yield from self._end(element)
+            if budget.armed:  # no ebt element at all
+                self._root(parse.root)
         except etree.XMLSyntaxError as error:
             yield Problems([self._syntax(error)])
         except _RefusedError as refused:
@@ -130,15 +137,26 @@ class XmlReader:
 
     # -- start tags ------------------------------------------------------------------------
 
-    def _start(self, element: Any, depth: int) -> Iterator[Event]:
-        if depth == 1:
-            self._root(element)
-        elif depth == 2 and local(element.tag) == "interchange":
+    def _start(self, element: Any) -> Iterator[Event]:
+        tag = element.tag
+        if tag == INTERCHANGE and _parent_is(element, ROOT_TAG, top=True):
             yield self._interchange(element)
-        elif depth == 3 and local(element.tag) == "group":
+        elif (
+            tag == GROUP
+            and _parent_is(element, INTERCHANGE)
+            and _parent_is(element.getparent(), ROOT_TAG, top=True)
+        ):
             yield self._group(element)
 
     def _root(self, element: Any) -> None:
+        if element is None:
+            raise _RefusedError(
+                finding(
+                    "XML-ROOT",
+                    f"No <ebt> element starts in the first {BUDGET >> 10} KiB of the file.",
+                    self._where(None, "<ebt>"),
+                )
+            )
         doctype = element.getroottree().docinfo.doctype
         if doctype:
             raise _RefusedError(
@@ -149,7 +167,7 @@ class XmlReader:
                     self._where(element.sourceline, "<!DOCTYPE>"),
                 )
             )
-        if element.tag != NS + "ebt" or element.get("version") != VERSION:
+        if element.tag != ROOT_TAG or element.get("version") != VERSION:
             raise _RefusedError(
                 finding(
                     "XML-ROOT",
@@ -211,28 +229,58 @@ class XmlReader:
 
     # -- end tags ----------------------------------------------------------------------------
 
-    def _end(self, element: Any, depth: int) -> Iterator[Event]:
-        name = local(element.tag)
-        if depth == 1 and not self.interchanges:
-            message = "<ebt> holds no <interchange>: there is nothing to read."
-            yield Problems(
-                [finding("XML-SCHEMA", message, self._where(element.sourceline, "<ebt>"))]
+    def _end(self, element: Any) -> Iterator[Event]:
+        tag = element.tag
+        if tag in TRANSACTION_TAGS:
+            if _parent_is(element, GROUP):  # elsewhere, its own parent's check says so
+                yield from self._strays(element, TRANSACTION_TAGS, "a transaction", "<group>")
+                yield self._message(element, local(tag))
+                _release(element)
+        elif tag == GROUP and _parent_is(element, INTERCHANGE):
+            yield from self._strays(element, frozenset({GROUP}), "a <group>", "<interchange>")
+            yield from self._strays_within(element, TRANSACTION_TAGS, "a transaction", "<group>")
+            yield GroupClose(Place(element.sourceline, "</group>"))
+            _release(element)
+        elif tag == INTERCHANGE and _parent_is(element, ROOT_TAG, top=True):
+            yield from self._strays(element, frozenset({INTERCHANGE}), "an <interchange>", "<ebt>")
+            yield from self._strays_within(
+                element, frozenset({GROUP}), "a <group>", "<interchange>"
             )
-        elif depth == 4:
-            yield self._message(element, name)
+            yield InterchangeClose(Place(element.sourceline, "</interchange>"))
             _release(element)
-        elif depth == 3:
-            if name == "group":
-                yield GroupClose(Place(element.sourceline, "</group>"))
-            else:
-                yield Problems([self._misplaced(element, "a <group>", "<interchange>")])
-            _release(element)
-        elif depth == 2:
-            if name == "interchange":
-                yield InterchangeClose(Place(element.sourceline, "</interchange>"))
-            else:
-                yield Problems([self._misplaced(element, "an <interchange>", "<ebt>")])
-            _release(element)
+        elif tag == ROOT_TAG and element.getparent() is None:
+            yield from self._strays_within(
+                element, frozenset({INTERCHANGE}), "an <interchange>", "<ebt>"
+            )
+            if not self.interchanges:
+                message = "<ebt> holds no <interchange>: there is nothing to read."
+                where = self._where(element.sourceline, "<ebt>")
+                yield Problems([finding("XML-SCHEMA", message, where)])
+
+    def _strays(
+        self, element: Any, allowed: frozenset[str], expected: str, parent: str
+    ) -> Iterator[Problems]:
+        """Siblings before `element` that do not belong in its parent (handled ones are gone)."""
+        found = []
+        sibling = element.getprevious()
+        while sibling is not None:
+            if sibling.tag not in allowed:
+                found.append(self._misplaced(sibling, expected, parent))
+            sibling = sibling.getprevious()
+        if found:
+            yield Problems(found[::-1])
+
+    def _strays_within(
+        self, element: Any, allowed: frozenset[str], expected: str, parent: str
+    ) -> Iterator[Problems]:
+        """Children of a closing envelope that do not belong in it (after its last part)."""
+        found = [
+            self._misplaced(child, expected, parent)
+            for child in element
+            if child.tag not in allowed
+        ]
+        if found:
+            yield Problems(found)
 
     def _misplaced(self, element: Any, expected: str, parent: str) -> Finding:
         return finding(
@@ -322,6 +370,39 @@ class XmlReader:
                 origin=f"line {line}",
             ),
         )
+
+
+def _parent_is(element: Any, tag: str, *, top: bool = False) -> bool:
+    """`element`'s parent has `tag` (and, with `top`, is the document's root)."""
+    parent = element.getparent()
+    return parent is not None and parent.tag == tag and (not top or parent.getparent() is None)
+
+
+class _Budget(io.RawIOBase):
+    """The source, refused once `BUDGET` bytes are read while `armed` (before the parse has
+    seen any element it listens for), so a document of other elements cannot grow a tree."""
+
+    def __init__(self, source: BinaryIO):
+        self.source = source
+        self.armed = True
+        self.read_so_far = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.source.read(len(buffer))
+        self.read_so_far += len(data)
+        if self.armed and self.read_so_far > BUDGET:
+            raise _RefusedError(
+                finding(
+                    "XML-ROOT",
+                    f"No <ebt> element starts in the first {BUDGET >> 10} KiB of the file.",
+                    Location(origin="the start of the file"),
+                )
+            )
+        buffer[: len(data)] = data
+        return len(data)
 
 
 class _RefusedError(Exception):
