@@ -466,3 +466,14 @@ def test_elements_out_of_place_are_named(
     assert (
         item.message.startswith(f"{stray} at line ") and f"not allowed in {parent}" in item.message
     )
+
+
+def test_translate_help_ends_with_examples() -> None:
+    result = ebt("translate", "--help")
+    assert result.exit_code == 0
+    last = result.stdout.strip().split("Examples:")[-1].strip().splitlines()
+    assert last and all(line.strip().startswith("ebt translate ") for line in last)
+
+
+def test_translate_needs_a_target() -> None:
+    assert ebt("translate", X12_GOOD / "814-enrollment-request.x12").exit_code == 2

@@ -20,8 +20,8 @@ from pydifact.token import Token
 from pydifact.tokenizer import Tokenizer
 
 from ebt.findings import Finding, Location, finding
-from ebt.formats.codec import parse_scalar
-from ebt.formats.edifact_map import MessageMap, SegmentMap, envelope_map, map_of_message
+from ebt.formats.edifact_body import Raw, get, label, read_body
+from ebt.formats.edifact_map import MessageMap, envelope_map, map_of_message
 from ebt.formats.envelopes import x12_date
 from ebt.formats.model import (
     GROUP_OF_SET,
@@ -39,29 +39,6 @@ from ebt.formats.model import (
 
 CHUNK = 1 << 20
 MAX_MESSAGE_SEGMENTS = 10_000
-Raw = list[Any]  # [tag, element, ...]; an element is a str or a list of components
-
-
-def _get(raw: Raw, element: int, component: int = 0) -> str:
-    if element >= len(raw):
-        return ""
-    value = raw[element]
-    if isinstance(value, list):
-        return str(value[component]) if component < len(value) else ""
-    return str(value) if component == 0 else ""
-
-
-def _components(raw: Raw, element: int) -> tuple[str, ...]:
-    if element >= len(raw):
-        return ()
-    value = raw[element]
-    values = value if isinstance(value, list) else [value]
-    return tuple(str(v) for v in values if v)
-
-
-def _label(raw: Raw) -> str:
-    qualifier = _get(raw, 1)
-    return f"{raw[0]}+{qualifier}" if qualifier and raw[0] not in ("UNH", "UNT") else str(raw[0])
 
 
 @dataclass(slots=True)
@@ -179,18 +156,18 @@ class EdifactReader:
             yield Problems(
                 [
                     self._envelope(
-                        f"{_label(raw) or '(no tag)'} is outside any message (UNH..UNT).", raw
+                        f"{label(raw) or '(no tag)'} is outside any message (UNH..UNT).", raw
                     )
                 ]
             )
 
     def _here(self, raw: Raw | None = None, element: str | None = None, **where: Any) -> Location:
-        what = _label(raw) if raw else "end of file"
+        what = label(raw) if raw else "end of file"
         origin = f"{what}, segment {self.line}" if raw else "end of file"
         return Location(
             self.name,
-            _get(self.interchange, 5) if self.interchange else None,
-            _get(self.group, 5) if self.group and not self.implicit_group else None,
+            get(self.interchange, 5) if self.interchange else None,
+            get(self.group, 5) if self.group and not self.implicit_group else None,
             where.get("transaction"),
             segment=str(raw[0]) if raw else None,
             line=self.line,
@@ -204,23 +181,23 @@ class EdifactReader:
     def _open_interchange(self, raw: Raw) -> InterchangeOpen:
         self.interchange, self.groups, self.messages = raw, 0, 0
         self.interchange_line = self.line
-        date = _get(raw, 4, 0)
+        date = get(raw, 4, 0)
         header = InterchangeHeader(
-            sender_qualifier=_get(raw, 2, 1),
-            sender=_get(raw, 2, 0),
-            receiver_qualifier=_get(raw, 3, 1),
-            receiver=_get(raw, 3, 0),
+            sender_qualifier=get(raw, 2, 1),
+            sender=get(raw, 2, 0),
+            receiver_qualifier=get(raw, 3, 1),
+            receiver=get(raw, 3, 0),
             date=x12_date(f"{date[:4]}-{date[4:6]}-{date[6:]}", width=6)
             if len(date) == 8
             else date,
-            time=_get(raw, 4, 1),
-            control=_x12_control(_get(raw, 5)),
-            usage="T" if _get(raw, 11) == "1" else "P",
-            ack_requested="1" if _get(raw, 9) == "1" else "0",
-            authorization_qualifier=_get(raw, 6, 1) or "00",
-            authorization=_get(raw, 6, 0),
-            security_qualifier=_get(raw, 10) or "00",
-            security=_get(raw, 7),
+            time=get(raw, 4, 1),
+            control=_x12_control(get(raw, 5)),
+            usage="T" if get(raw, 11) == "1" else "P",
+            ack_requested="1" if get(raw, 9) == "1" else "0",
+            authorization_qualifier=get(raw, 6, 1) or "00",
+            authorization=get(raw, 6, 0),
+            security_qualifier=get(raw, 10) or "00",
+            security=get(raw, 7),
         )
         found = []
         missing = [
@@ -239,25 +216,25 @@ class EdifactReader:
             yield Problems([self._envelope("UNZ without a UNB before it.", raw)])
             return
         found = []
-        control = _get(self.interchange, 5)
+        control = get(self.interchange, 5)
         count = self.groups or self.messages
-        if _get(raw, 2) != control:
+        if get(raw, 2) != control:
             found.append(
                 finding(
                     "UNZ-CONTROL",
-                    f"UNZ02 is {_get(raw, 2)!r} but UNB05 is {control!r}.",
+                    f"UNZ02 is {get(raw, 2)!r} but UNB05 is {control!r}.",
                     self._here(raw, "UNZ02"),
-                    value=_get(raw, 2),
+                    value=get(raw, 2),
                 )
             )
-        if _get(raw, 1) != str(count):
+        if get(raw, 1) != str(count):
             what = "groups (UNG)" if self.groups else "messages (UNH)"
             found.append(
                 finding(
                     "UNZ-COUNT",
-                    f"UNZ01 says {_get(raw, 1)!r} but the interchange has {count} {what}.",
+                    f"UNZ01 says {get(raw, 1)!r} but the interchange has {count} {what}.",
                     self._here(raw, "UNZ01"),
-                    value=_get(raw, 1),
+                    value=get(raw, 1),
                 )
             )
         self.interchange = None
@@ -270,14 +247,14 @@ class EdifactReader:
         self.group, self.implicit_group, self.group_messages = raw, False, 0
         self.groups += 1
         header = GroupHeader(
-            functional_id=_get(raw, 1),
-            sender=_get(raw, 2),
-            receiver=_get(raw, 3),
-            date=_get(raw, 4, 0),
-            time=_get(raw, 4, 1),
-            control=_get(raw, 5),
-            agency=_get(raw, 6) or "X",
-            version=_get(raw, 7) or "004010",
+            functional_id=get(raw, 1),
+            sender=get(raw, 2),
+            receiver=get(raw, 3),
+            date=get(raw, 4, 0),
+            time=get(raw, 4, 1),
+            control=get(raw, 5),
+            agency=get(raw, 6) or "X",
+            version=get(raw, 7) or "004010",
         )
         yield GroupOpen(header, Place(self.line, f"UNG+{header.functional_id}"))
 
@@ -285,14 +262,14 @@ class EdifactReader:
         """Messages straight under UNB: the group is the interchange's."""
         ic = self.interchange or ["UNB"]
         self.group, self.implicit_group, self.group_messages = ic, True, 0
-        date = _get(ic, 4, 0)
+        date = get(ic, 4, 0)
         header = GroupHeader(
             functional_id=GROUP_OF_SET.get(mapping.set_id if mapping else "", ""),
-            sender=_get(ic, 2, 0),
-            receiver=_get(ic, 3, 0),
+            sender=get(ic, 2, 0),
+            receiver=get(ic, 3, 0),
             date=date if len(date) == 8 else "20" + date,
-            time=_get(ic, 4, 1),
-            control=_get(ic, 5).lstrip("0") or "0",
+            time=get(ic, 4, 1),
+            control=get(ic, 5).lstrip("0") or "0",
         )
         return GroupOpen(header, Place(self.interchange_line, "UNB"))
 
@@ -307,29 +284,29 @@ class EdifactReader:
             found.append(
                 finding(
                     "UNE-MISSING",
-                    f"Group {_get(self.group, 5)!r} (UNG) has no UNE.",
+                    f"Group {get(self.group, 5)!r} (UNG) has no UNE.",
                     self._here(self.group),
                 )
             )
         elif raw is not None:
-            control = _get(self.group, 5)
-            if _get(raw, 2) != control:
+            control = get(self.group, 5)
+            if get(raw, 2) != control:
                 found.append(
                     finding(
                         "UNE-CONTROL",
-                        f"UNE02 is {_get(raw, 2)!r} but UNG05 is {control!r}.",
+                        f"UNE02 is {get(raw, 2)!r} but UNG05 is {control!r}.",
                         self._here(raw, "UNE02"),
-                        value=_get(raw, 2),
+                        value=get(raw, 2),
                     )
                 )
-            if _get(raw, 1) != str(self.group_messages):
+            if get(raw, 1) != str(self.group_messages):
                 found.append(
                     finding(
                         "UNE-COUNT",
-                        f"UNE01 says {_get(raw, 1)!r} but the group has {self.group_messages} "
+                        f"UNE01 says {get(raw, 1)!r} but the group has {self.group_messages} "
                         "message(s).",
                         self._here(raw, "UNE01"),
-                        value=_get(raw, 1),
+                        value=get(raw, 1),
                     )
                 )
         self.group = None
@@ -339,7 +316,7 @@ class EdifactReader:
         yield from self._close_open_message("UNH")
         if self.interchange is None:
             yield Problems([self._envelope("UNH outside any interchange (UNB..UNZ).", raw)])
-        kind, association = _get(raw, 2, 0), _get(raw, 2, 4)
+        kind, association = get(raw, 2, 0), get(raw, 2, 4)
         mapping = map_of_message(kind, association)
         if self.group is None:
             yield self._implicit_group(mapping)
@@ -351,7 +328,7 @@ class EdifactReader:
         if self.message is None:
             return
         opened = self.message
-        control = _get(opened.raw, 1)
+        control = get(opened.raw, 1)
         missing = finding(
             "UNT-MISSING",
             f"Message {control!r} (UNH at segment {opened.line}) has no UNT before {by}.",
@@ -365,35 +342,35 @@ class EdifactReader:
             yield Problems([self._envelope("UNT without a UNH before it.", raw)])
             return
         found = []
-        control = _get(opened.raw, 1)
+        control = get(opened.raw, 1)
         count = len(opened.body) + 2
         where = self._here(raw, transaction=control)
-        if _get(raw, 2) != control:
+        if get(raw, 2) != control:
             found.append(
                 finding(
                     "UNT-CONTROL",
-                    f"UNT02 is {_get(raw, 2)!r} but UNH01 is {control!r}.",
+                    f"UNT02 is {get(raw, 2)!r} but UNH01 is {control!r}.",
                     _with(where, "UNT02"),
-                    value=_get(raw, 2),
+                    value=get(raw, 2),
                 )
             )
-        if _get(raw, 1) != str(count):
+        if get(raw, 1) != str(count):
             found.append(
                 finding(
                     "UNT-COUNT",
-                    f"UNT01 says {_get(raw, 1)!r} segments but the message has {count} from UNH "
+                    f"UNT01 says {get(raw, 1)!r} segments but the message has {count} from UNH "
                     "to UNT.",
                     _with(where, "UNT01"),
-                    value=_get(raw, 1),
+                    value=get(raw, 1),
                 )
             )
         yield self._finish(opened, found)
 
     def _at_unh(self, opened: _Open) -> Location:
-        control = _get(opened.raw, 1)
+        control = get(opened.raw, 1)
         return Location(
             self.name,
-            _get(self.interchange, 5) if self.interchange else None,
+            get(self.interchange, 5) if self.interchange else None,
             None,
             control,
             segment="UNH",
@@ -403,13 +380,13 @@ class EdifactReader:
 
     def _finish(self, opened: _Open, found: list[Finding]) -> Message:
         self.message = None
-        control = _get(opened.raw, 1)
+        control = get(opened.raw, 1)
         place = Place(opened.line, "UNH")
         if opened.mapping is None:
             kind = (
                 ":".join(str(v) for v in opened.raw[2])
                 if len(opened.raw) > 2 and isinstance(opened.raw[2], list)
-                else _get(opened.raw, 2)
+                else get(opened.raw, 2)
             )
             found.append(
                 finding(
@@ -420,7 +397,8 @@ class EdifactReader:
                 )
             )
             return Message("", control, None, place, found)
-        record, fields, problems = _read_body(opened, self.decimal, self._at_unh(opened))
+        at_unh = self._at_unh(opened)
+        record, fields, problems = read_body(opened.mapping, opened.body, self.decimal, at_unh)
         return Message(opened.mapping.set_id, control, record, place, found + problems, fields)
 
     def _end(self) -> Iterator[Event]:
@@ -428,7 +406,7 @@ class EdifactReader:
         if self.group is not None:
             yield from self._close_group(None)
         if self.interchange is not None:
-            control = _get(self.interchange, 5)
+            control = get(self.interchange, 5)
             yield InterchangeClose(
                 Place(self.line, "end of file"),
                 [
@@ -465,141 +443,3 @@ def _with(where: Location, element: str) -> Location:
     from dataclasses import replace
 
     return replace(where, element=element)
-
-
-def _read_body(
-    opened: _Open, decimal: str, at_unh: Location
-) -> tuple[Any, dict[str, Place], list[Finding]]:
-    """The record a message's body says, where each field came from, and what could not be
-    read. A required text field that is absent is read as empty, so that the X12 guide says
-    what is missing, where."""
-    mapping = opened.mapping
-    assert mapping is not None
-    values: dict[str, Any] = {}
-    fields: dict[str, Place] = {}
-    problems: list[Finding] = []
-    items: dict[int, tuple[dict[str, Any], str]] = {}  # id(SegmentMap) -> the last item
-    for line, raw in opened.body:
-        tag = str(raw[0])
-        segment_map = mapping.by_key.get((tag, _get(raw, 1))) or mapping.by_key.get((tag, None))
-        place = Place(line, _label(raw))
-        if segment_map is None:
-            problems.append(
-                finding(
-                    "EDIFACT-SEGMENT",
-                    f"{_label(raw)} (segment {line}) is not part of a {mapping.message[0]} message "
-                    "in this mapping.",
-                    _on(at_unh, place, tag),
-                )
-            )
-            continue
-        target, prefix = _target(segment_map, values, items)
-        if target is None:
-            problems.append(
-                finding(
-                    "EDIFACT-SEGMENT",
-                    f"{_label(raw)} (segment {line}) must follow the segment it belongs to "
-                    f"({_parent_label(segment_map)}).",
-                    _on(at_unh, place, tag),
-                )
-            )
-            continue
-        if segment_map.group is not None:
-            items[id(segment_map)] = (target, prefix)
-        for name, (at, spec) in segment_map.fields.items():
-            if spec.scalar == "strings":  # a list of codes: the element's components
-                codes = _components(raw, at.element)
-                if codes:
-                    target[name] = codes
-                    fields[prefix + name] = Place(line, f"{_label(raw)} element {at}")
-                continue
-            text = _get(raw, at.element, at.component)
-            if not text:
-                continue
-            path = prefix + name
-            fields[path] = Place(line, f"{_label(raw)} element {at}")
-            if spec.scalar == "decimal":
-                text = text.replace(decimal, ".") if decimal != "." else text
-            try:
-                target[name] = parse_scalar(spec.scalar, text, iso_dates=False)
-            except ValueError as error:
-                problems.append(
-                    finding(
-                        "EDIFACT-VALUE",
-                        f"{_label(raw)} element {at} ({name}): {error}.",
-                        _on(at_unh, fields[path], tag),
-                        value=text[:35],
-                    )
-                )
-    return _build(mapping, values, problems, at_unh), fields, problems
-
-
-def _target(
-    segment_map: SegmentMap,
-    values: dict[str, Any],
-    items: dict[int, tuple[dict[str, Any], str]],
-) -> tuple[dict[str, Any] | None, str]:
-    """The dict a segment's fields go into (a new item for a group) and its field path."""
-    if segment_map.group is None:
-        return values, ""
-    if segment_map.parent is None:
-        parent, prefix = values, ""
-    else:
-        last = items.get(id(segment_map.parent))
-        if last is None:
-            return None, ""
-        parent, prefix = last
-    bucket = parent.setdefault(segment_map.group, [])
-    item: dict[str, Any] = {}
-    path = f"{prefix}{segment_map.group}[{len(bucket)}]."
-    bucket.append(item)
-    return item, path
-
-
-def _parent_label(segment_map: SegmentMap) -> str:
-    return segment_map.parent.label if segment_map.parent else segment_map.label
-
-
-def _build(
-    mapping: MessageMap, values: dict[str, Any], problems: list[Finding], at_unh: Location
-) -> Any:
-    if any(p.is_error for p in problems):
-        return None
-    try:
-        return _construct(mapping.record, values)
-    except (TypeError, ValueError) as error:
-        problems.append(finding("EDIFACT-VALUE", f"The message cannot be read: {error}.", at_unh))
-        return None
-
-
-def _construct(record: type, values: dict[str, Any]) -> Any:
-    from ebt.formats.codec import fields_of
-
-    kwargs: dict[str, Any] = {}
-    for spec in fields_of(record):
-        value = values.get(spec.name)
-        if spec.scalar == "records" and value is not None:
-            assert spec.item is not None
-            kwargs[spec.name] = tuple(_construct(spec.item, item) for item in value)
-        elif value is not None:
-            kwargs[spec.name] = value
-        elif spec.required and spec.scalar == "str":
-            kwargs[spec.name] = ""
-    if "kind" in {s.name for s in fields_of(record)}:
-        kwargs["kind"] = _kind_of(record)
-    return record(**kwargs)
-
-
-def _kind_of(record: type) -> Any:
-    from ebt.mapping.records import Kind
-
-    return {
-        "FunctionalAck": Kind.FUNCTIONAL_ACK,
-        "ApplicationAdvice": Kind.APPLICATION_ADVICE,
-    }.get(record.__name__, Kind.ENROLLMENT_REQUEST)  # the X12 checks tell the real kind
-
-
-def _on(at_unh: Location, place: Place, tag: str) -> Location:
-    from dataclasses import replace
-
-    return replace(at_unh, segment=tag, line=place.line, origin=str(place))
