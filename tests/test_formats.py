@@ -477,3 +477,14 @@ def test_translate_help_ends_with_examples() -> None:
 
 def test_translate_needs_a_target() -> None:
     assert ebt("translate", X12_GOOD / "814-enrollment-request.x12").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("ending", "truncated"),
+    [("UNZ+1+000000101'\n", False), ("UNZ+1+000000101?'", True), ("UNZ+1+0001??'  \r\n", False)],
+)
+def test_a_last_segment_without_its_terminator_is_truncation(ending: str, truncated: bool) -> None:
+    text = (FIXTURES / "edifact" / "good" / "814-enrollment-request.edi").read_text()
+    data = (text[: text.index("UNZ+")] + ending).encode("latin-1")
+    codes = {f.code for e in all_events(data, "t.edi") for f in e.findings}
+    assert ("FILE-TRUNCATED" in codes) is truncated, codes

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, BinaryIO
 
 from pydifact.control.characters import Characters
 from pydifact.exceptions import EDISyntaxError
 from pydifact.parser import Parser, TokenIterator
-from pydifact.token import Token
 from pydifact.tokenizer import Tokenizer
 
 from ebt.findings import Finding, Location, finding
@@ -65,7 +65,7 @@ class EdifactReader:
         self.groups = self.messages = self.group_messages = 0
         self.decimal = "."
         self.interchange_line = 0
-        self.unterminated = False
+        self._tail = ""  # the last characters of the file, blanks after the last segment off
 
     def events(self) -> Iterator[Event]:
         chars, problem = self._service_string()
@@ -74,12 +74,13 @@ class EdifactReader:
             return
         assert chars is not None
         self.decimal = chars.decimal_point
-        tokens = Tokenizer().get_tokens(self._characters(), chars)  # type: ignore[arg-type]
+        characters = chain.from_iterable(self._chunks())  # one character at a time, in C
+        tokens = Tokenizer().get_tokens(characters, chars)  # type: ignore[arg-type]
         try:
-            for raw in Parser().convert_tokens_to_raw_segments(TokenIterator(self._watch(tokens))):
+            for raw in Parser().convert_tokens_to_raw_segments(TokenIterator(tokens)):
                 self.line += 1
                 yield from self._segment(raw)
-            if self.unterminated:  # pydifact drops a last segment with no terminator
+            if _unterminated(self._tail, chars):  # pydifact drops such a last segment
                 raise EDISyntaxError("Unexpected end of EDI messages.")
         except EDISyntaxError as error:
             yield Problems([self._syntax(error)])
@@ -88,12 +89,6 @@ class EdifactReader:
             where = Location(self.name, line=self.line, origin="end of file")
             message = "The file holds no interchange: it has no UNB segment."
             yield Problems([finding("EDIFACT-ENVELOPE", message, where)])
-
-    def _watch(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        """The tokens, noting whether the last one ended a segment."""
-        for token in tokens:
-            self.unterminated = token.type is not Token.Type.TERMINATOR
-            yield token
 
     # -- bytes to characters -------------------------------------------------------------------
 
@@ -126,11 +121,15 @@ class EdifactReader:
             )
         return Characters.from_str("UNA" + una), None
 
-    def _characters(self) -> Iterator[str]:
-        yield from self._head
-        self._head = ""
-        while chunk := self.source.read(CHUNK):
-            yield from chunk.decode("latin-1")
+    def _chunks(self) -> Iterator[str]:
+        """The text after the UNA in chunks, keeping the end of the last one seen."""
+        text, self._head = self._head, ""
+        while text:
+            ending = text.rstrip(" \r\n")
+            if ending:
+                self._tail = (self._tail + ending)[-TAIL:]
+            yield text
+            text = self.source.read(CHUNK).decode("latin-1")
 
     # -- segments ----------------------------------------------------------------------------
 
@@ -432,6 +431,21 @@ class EdifactReader:
             message,
             Location(self.name, line=self.line + 1, origin=f"segment {self.line + 1}"),
         )
+
+
+TAIL = 64
+
+
+def _unterminated(tail: str, chars: Characters) -> bool:
+    """Whether the file's text ends inside a segment: not on a segment terminator, or on one
+    released by an odd number of release characters before it."""
+    if not tail:
+        return False
+    if not tail.endswith(chars.segment_terminator):
+        return True
+    body = tail[: -len(chars.segment_terminator)]
+    releases = len(body) - len(body.rstrip(chars.escape_character))
+    return releases % 2 == 1
 
 
 def _x12_control(reference: str) -> str:
