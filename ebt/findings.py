@@ -214,6 +214,112 @@ KINDS: dict[str, FindingKind] = {
             "Remove the element separators at the end of the segment: X12 does not send "
             "trailing empty elements.",
         ),
+        # XML files (transactions/xml/ebt-1.0.xsd)
+        _kind(
+            "XML-MALFORMED",
+            E,
+            "Send well-formed XML: every element closed, attributes quoted, '&' and '<' in "
+            "text written as &amp; and &lt;.",
+            ta1="024",
+        ),
+        _kind(
+            "XML-DTD",
+            E,
+            "Remove the DOCTYPE: DTDs, entity declarations and external references are "
+            "refused; the schema is transactions/xml/ebt-1.0.xsd.",
+            ta1="024",
+        ),
+        _kind(
+            "XML-LIMIT",
+            E,
+            "Split the file or shorten the value: a text node over 10 MB or elements nested "
+            "over 256 deep are refused.",
+            ta1="024",
+        ),
+        _kind(
+            "XML-ROOT",
+            E,
+            'Start the document with <ebt xmlns="urn:ebt:transactions:1.0" version="1.0">.',
+            ta1="024",
+        ),
+        _kind(
+            "XML-SCHEMA",
+            E,
+            "Correct the element or attribute named in the message so that the file is valid "
+            "against transactions/xml/ebt-1.0.xsd.",
+            ak5="5",
+        ),
+        _kind(
+            "XML-ENVELOPE",
+            E,
+            "Correct the interchange or group attribute named in the message (see "
+            "transactions/xml/ebt-1.0.xsd).",
+            ta1="024",
+            ak9="1",
+        ),
+        # EDIFACT files (mappings/edifact/)
+        _kind(
+            "EDIFACT-UNA",
+            E,
+            "Send a UNA of exactly six service characters after 'UNA', all different, none a "
+            "letter or digit, e.g. UNA:+.? '.",
+            ta1="026",
+        ),
+        _kind(
+            "EDIFACT-SYNTAX",
+            E,
+            "Send complete EDIFACT segments: every segment ends with the terminator, and a "
+            "release character (?) is followed by the character it releases.",
+            ta1="023",
+        ),
+        _kind(
+            "EDIFACT-ENVELOPE",
+            E,
+            "Nest the envelopes UNB > UNG > UNH..UNT > UNE > UNZ, each with its required elements.",
+            ta1="024",
+            ak3="2",
+        ),
+        _kind("UNZ-MISSING", E, "End every interchange with a UNZ segment.", ta1="023"),
+        _kind("UNZ-CONTROL", E, "Make UNZ02 equal to UNB05.", ta1="001"),
+        _kind(
+            "UNZ-COUNT",
+            E,
+            "Make UNZ01 equal to the number of groups (UNG) in the interchange.",
+            ta1="021",
+        ),
+        _kind("UNE-MISSING", E, "End every group with a UNE segment.", ak9="3"),
+        _kind("UNE-CONTROL", E, "Make UNE02 equal to UNG05.", ak9="4"),
+        _kind("UNE-COUNT", E, "Make UNE01 equal to the number of messages in the group.", ak9="5"),
+        _kind("UNT-MISSING", E, "End every message with a UNT segment.", ak5="2"),
+        _kind("UNT-CONTROL", E, "Make UNT02 equal to UNH01.", ak5="3"),
+        _kind(
+            "UNT-COUNT",
+            E,
+            "Make UNT01 equal to the number of segments from UNH to UNT inclusive.",
+            ak5="4",
+        ),
+        _kind(
+            "UNH-MESSAGE",
+            E,
+            "Send a message type this mapping knows (UNH02: UTILMD for 814, APERAK for "
+            "824, with association code EBT10).",
+            ak5="1",
+        ),
+        _kind(
+            "EDIFACT-SEGMENT",
+            E,
+            "Remove the segment or correct its tag and qualifier: the message's mapping in "
+            "mappings/edifact/ does not have it.",
+            ak3="1",
+        ),
+        _kind(
+            "EDIFACT-VALUE",
+            E,
+            "Correct the value: it cannot be read as the type the mapping gives it "
+            "(a date as CCYYMMDD, a number with the UNA decimal mark).",
+            ak3="8",
+            ak4="6",
+        ),
         # Situational rules of the guide (named conditions)
         _kind(
             "RULE-REQUIRED", E, "Add what the guide requires in this situation.", ak3="3", ak4="2"
@@ -242,6 +348,9 @@ class Location:
     line: int | None = None  # segment number in the file, first ISA = 1
     element: str | None = None  # element reference, e.g. "REF02"
     loop: str | None = None  # loop id, e.g. "N1"
+    # where in the file as received when it is not X12: an XML element with its line
+    # ("<account> line 14"), an EDIFACT segment ("LOC+172, segment 9")
+    origin: str | None = None
 
     def control_numbers(self) -> dict[str, str]:
         pairs = (

@@ -209,9 +209,13 @@ def test_fixture_set_is_complete() -> None:
 
 
 def test_every_finding_code_has_a_fixture() -> None:
-    """Each catalogued finding has a file showing it: an error in bad/, a warning as a
-    warn-<code>--<what>.x12 file."""
-    named = {expected_code(p) for p in BAD} | {
+    """Each catalogued finding has a file showing it: an error in bad/ (of X12, or of the
+    XML and EDIFACT forms for their own codes), a warning as a warn-<code>--<what>.x12 file."""
+    other_syntaxes = [
+        *ROOT.glob("fixtures/xml/bad/*.xml"),
+        *ROOT.glob("fixtures/edifact/bad/*.edi"),
+    ]
+    named = {expected_code(p) for p in [*BAD, *other_syntaxes]} | {
         expected_code(p) for p in GOOD if p.name.startswith("warn-")
     }
     assert set(KINDS) - named == set()

@@ -12,6 +12,7 @@ from ebt.cli.load import load
 from ebt.cli.process import process
 from ebt.cli.show import show
 from ebt.cli.standard_offer import standard_offer
+from ebt.cli.translate import translate
 from ebt.cli.validate import validate
 from ebt.runtime import tune_for_batch
 
@@ -27,7 +28,8 @@ Examples:
 @today_option
 @click.version_option(__version__, prog_name="ebt")
 def main() -> None:
-    """Process Maine-style retail electricity EBT/EDI transactions (X12 814, 997, 824)."""
+    """Process Maine-style retail electricity EBT/EDI transactions (814, 997, 824) in X12,
+    XML or EDIFACT."""
     tune_for_batch()
 
 
@@ -40,3 +42,4 @@ main.add_command(explain)
 main.add_command(find)
 main.add_command(standard_offer)
 main.add_command(load)
+main.add_command(translate)

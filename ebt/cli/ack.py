@@ -1,15 +1,58 @@
-"""`ebt ack`: write the 997 (and TA1 where the envelope is broken) that a file is owed."""
+"""`ebt ack`: write the acknowledgments a file is owed: for X12 the 997 (and TA1 where the
+envelope is broken), for XML the same 997 in the XML form, for EDIFACT a CONTRL."""
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 
 import click
 
-from ebt.acks.functional import ack_text, acknowledge
+from ebt.acks.functional import Acknowledger, ack_text
 from ebt.cli.clock import now
 from ebt.cli.sources import existing_files
 from ebt.cli.validate import check_file
+from ebt.formats.detect import checker_for, syntax_of
+
+
+def _x12_parts(events: Iterable[object], first: int, when: datetime) -> tuple[int, list[str]]:
+    acker = Acknowledger()
+    parts: list[str] = []
+    interchanges = 0
+    for event in events:
+        answer = acker.feed(event)
+        if answer is None:
+            continue
+        interchanges += 1
+        if not answer.acks and answer.ta1 is None:
+            continue  # only 997 groups, and a sound envelope: nothing is owed
+        control = (first - 1 + len(parts)) % 999_999_999 + 1  # ISA13: 9 digits
+        parts.append(ack_text(answer, control=control, when=when))
+    return interchanges, parts
+
+
+def _contrl_parts(events: Iterable[object], first: int, when: datetime) -> tuple[int, list[str]]:
+    from ebt.formats.contrl import contrl_text, reports  # pydifact only when needed
+
+    parts = [
+        contrl_text(report, control=first + n, when=when)
+        for n, report in enumerate(reports(events))
+    ]
+    return len(parts), parts
+
+
+def _as_xml(x12: str, path: Path) -> str:
+    from ebt.formats.translate import translate
+
+    text, outcome = translate(io.BytesIO(x12.encode("ascii")), to="xml", name=f"997 for {path}")
+    written = "".join(text)
+    if outcome.errors:  # a bug: the engine's own 997 must read back clean
+        raise click.ClickException(
+            f"{path}: the 997 could not be written as XML: {outcome.errors[0].message}"
+        )
+    return written
 
 
 @click.command(
@@ -17,6 +60,7 @@ from ebt.cli.validate import check_file
 Examples:
   ebt ack inbound/enroll.x12
   ebt ack inbound/enroll.x12 -o outbound/enroll.997 --control-number 42
+  ebt ack inbound/enroll.edi -o outbound/enroll.contrl.edi
   ebt --today 2026-11-20 ack inbound/enroll.x12
 """,
 )
@@ -32,21 +76,18 @@ Examples:
     type=click.IntRange(1, 999_999_999),
     default=1,
     show_default=True,
-    help="ISA13/GS06 of the first acknowledgment interchange.",
+    help="ISA13/GS06 (UNB05 for a CONTRL) of the first acknowledgment interchange.",
 )
 def ack(path: Path, output: Path | None, control_number: int) -> None:
     """Write the 997 functional acknowledgment for every functional group in PATH, and a
-    TA1 for each interchange whose envelope is broken. A 997 is never acknowledged."""
+    TA1 for each interchange whose envelope is broken; an XML file gets the same in XML, an
+    EDIFACT file a CONTRL per interchange. A 997 is never acknowledged."""
     when = now()
-    parts: list[str] = []
-    interchanges = 0
     with path.open("rb") as source:
-        for answer in acknowledge(source, name=str(path)):
-            interchanges += 1
-            if not answer.acks and answer.ta1 is None:
-                continue  # only 997 groups, and a sound envelope: nothing is owed
-            control = (control_number - 1 + len(parts)) % 999_999_999 + 1  # ISA13: 9 digits
-            parts.append(ack_text(answer, control=control, when=when))
+        checker = checker_for(source, name=str(path), records=False)
+        syntax = syntax_of(checker)
+        build = _contrl_parts if syntax == "edifact" else _x12_parts
+        interchanges, parts = build(checker.events(), control_number, when)
     if interchanges and not parts:
         click.echo(
             f"{path}: nothing to acknowledge: it holds only 997s, and a 997 is never acknowledged.",
@@ -58,8 +99,10 @@ def ack(path: Path, output: Path | None, control_number: int) -> None:
         reason = report.findings[0].message if report.findings else "it holds no interchange"
         raise click.ClickException(f"{path}: no acknowledgment can be written: {reason}")
     text = "".join(parts)
+    if syntax == "xml":
+        text = _as_xml(text, path)
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="ascii", newline="")
+        output.write_text(text, encoding="latin-1" if syntax == "edifact" else "ascii", newline="")
         click.echo(f"wrote {output}", err=True)

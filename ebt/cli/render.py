@@ -18,6 +18,7 @@ COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow"}
 
 def finding_json(item: Finding) -> dict[str, Any]:
     where = item.location
+    origin = {"origin": where.origin} if where.origin is not None else {}
     return {
         "code": item.code,
         "severity": item.severity.value,
@@ -29,6 +30,7 @@ def finding_json(item: Finding) -> dict[str, Any]:
         "element": where.element,
         "control_numbers": where.control_numbers(),
         "text": item.text,
+        **origin,
     }
 
 
@@ -48,7 +50,9 @@ def report_json(report: FileReport) -> dict[str, Any]:
 def _where(item: Finding) -> str:
     loc = item.location
     parts = []
-    if loc.line is not None:
+    if loc.origin is not None:
+        parts.append(loc.origin)  # XML element or EDIFACT segment, as received
+    elif loc.line is not None:
         parts.append(f"segment {loc.line}")
     if loc.segment:
         parts.append(loc.segment + (f" {loc.element}" if loc.element else ""))
@@ -57,6 +61,11 @@ def _where(item: Finding) -> str:
     if numbers:
         parts.append(" / ".join(f"{labels[k]} {v}" for k, v in numbers.items()))
     return ", ".join(parts)
+
+
+def finding_line(item: Finding) -> str:
+    """One finding on one line: severity, code, where, message."""
+    return f"{item.severity.value} {item.code} ({_where(item)}): {item.message}"
 
 
 def report_text(report: FileReport) -> str:

@@ -8,9 +8,10 @@ from typing import Any
 
 import click
 
-from ebt.check import FileChecker, SetResult
+from ebt.check import SetResult
 from ebt.cli.render import plain
 from ebt.cli.sources import existing_files, format_option
+from ebt.formats.detect import checker_for
 
 
 def transactions_of(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
@@ -18,7 +19,7 @@ def transactions_of(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
     out: list[dict[str, Any]] = []
     problems: list[str] = []
     with path.open("rb") as source:
-        for event in FileChecker(source, name=str(path)).events():
+        for event in checker_for(source, name=str(path)).events():
             if isinstance(event, SetResult):
                 tx = event.transaction
                 numbers = {
@@ -58,12 +59,13 @@ def _text(record: dict[str, Any]) -> str:
 Examples:
   ebt show inbound/enroll.x12
   ebt show inbound/enroll.x12 --format json
+  ebt show fixtures/xml/good/814-enrollment-request.xml
 """,
 )
 @click.argument("path", type=existing_files)
 @format_option
 def show(path: Path, fmt: str) -> None:
-    """Show the typed transactions in an X12 file (814, 997, 824)."""
+    """Show the typed transactions (814, 997, 824) in an X12, XML or EDIFACT file."""
     records, problems = transactions_of(path)
     if fmt == "json":
         click.echo(json.dumps({"transactions": records}, indent=2))

@@ -272,6 +272,7 @@ class Decider:
                     "segment": where.segment,
                     "position": where.position,
                     "element": where.element,
+                    "origin": where.origin[:120] if where.origin else None,
                 }
             )
         return row

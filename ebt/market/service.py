@@ -21,8 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ebt.acks.functional import Acknowledger, InterchangeAck
-from ebt.check import FileChecker, FileFindings, InterchangeStart, SetResult
+from ebt.check import FileFindings, InterchangeStart, SetResult
 from ebt.findings import Finding
+from ebt.formats.detect import checker_for
 from ebt.guides.loader import default_guidebook
 from ebt.mapping.mapper import guidebook_mapping, iter_segments
 from ebt.mapping.records import Transaction814
@@ -103,7 +104,7 @@ class Processor:
                 summary.resumed = True
             file_id = known.id
         run = _Run(self, file_id, name, summary)
-        run.consume(FileChecker(source, name=name).events())
+        run.consume(checker_for(source, name=name).events())  # X12, XML or EDIFACT
         run.finish()
         return summary
 
@@ -166,6 +167,7 @@ class _Run:
                     segment=f.location.segment,
                     position=f.location.position,
                     element=f.location.element,
+                    origin=f.location.origin[:120] if f.location.origin else None,
                 )
                 for f in errors
             )

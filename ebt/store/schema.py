@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -243,6 +243,9 @@ class FindingRow(Base):
     segment: Mapped[str | None] = mapped_column(String(3))
     position: Mapped[int | None] = mapped_column(Integer)
     element: Mapped[str | None] = mapped_column(String(6))
+    # where in the file as received when it was XML or EDIFACT ("<account> line 14",
+    # "LOC+172 element 2:1, segment 9"); segment/position/element are then the X12 equivalent
+    origin: Mapped[str | None] = mapped_column(String(120))
 
     transaction: Mapped[Transaction | None] = relationship()
 

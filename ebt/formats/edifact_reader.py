@@ -1,0 +1,459 @@
+"""Read the EDIFACT form with pydifact, streamed, into the translation events.
+
+The service string advice (UNA) is checked by hand, then pydifact's tokenizer reads the
+file character by character from 1 MiB chunks (so memory holds one chunk and one message)
+and handles the release character. The envelopes are checked as X12's are: UNT, UNE and
+UNZ present, their counts right and their control references equal to UNH, UNG and UNB's.
+Each message body is read through its mapping (`mappings/edifact/`) into a record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any, BinaryIO
+
+from pydifact.control.characters import Characters
+from pydifact.exceptions import EDISyntaxError
+from pydifact.parser import Parser, TokenIterator
+from pydifact.tokenizer import Tokenizer
+
+from ebt.findings import Finding, Location, finding
+from ebt.formats.edifact_body import Raw, get, label, read_body
+from ebt.formats.edifact_map import MessageMap, envelope_map, map_of_message
+from ebt.formats.envelopes import x12_date
+from ebt.formats.model import (
+    GROUP_OF_SET,
+    Event,
+    GroupClose,
+    GroupHeader,
+    GroupOpen,
+    InterchangeClose,
+    InterchangeHeader,
+    InterchangeOpen,
+    Message,
+    Place,
+    Problems,
+)
+
+CHUNK = 1 << 20
+MAX_MESSAGE_SEGMENTS = 10_000
+
+
+@dataclass(slots=True)
+class _Open:
+    """A message being collected (UNH seen, UNT not yet)."""
+
+    raw: Raw
+    line: int
+    mapping: MessageMap | None
+    body: list[tuple[int, Raw]] = field(default_factory=list)
+
+
+class EdifactReader:
+    """Events from one EDIFACT file."""
+
+    def __init__(self, source: BinaryIO, *, name: str = ""):
+        self.source = source
+        self.name = name
+        self.line = 0
+        self.interchange: Raw | None = None
+        self.group: Raw | None = None
+        self.implicit_group = False
+        self.message: _Open | None = None
+        self.groups = self.messages = self.group_messages = 0
+        self.decimal = "."
+        self.interchange_line = 0
+        self._tail = ""  # the last characters of the file, blanks after the last segment off
+
+    def events(self) -> Iterator[Event]:
+        chars, problem = self._service_string()
+        if problem is not None:
+            yield Problems([problem])
+            return
+        assert chars is not None
+        self.decimal = chars.decimal_point
+        characters = chain.from_iterable(self._chunks())  # one character at a time, in C
+        tokens = Tokenizer().get_tokens(characters, chars)  # type: ignore[arg-type]
+        try:
+            for raw in Parser().convert_tokens_to_raw_segments(TokenIterator(tokens)):
+                self.line += 1
+                yield from self._segment(raw)
+            if _unterminated(self._tail, chars):  # pydifact drops such a last segment
+                raise EDISyntaxError("Unexpected end of EDI messages.")
+        except EDISyntaxError as error:
+            yield Problems([self._syntax(error)])
+        yield from self._end()
+        if not self.interchange_line:
+            where = Location(self.name, line=self.line, origin="end of file")
+            message = "The file holds no interchange: it has no UNB segment."
+            yield Problems([finding("EDIFACT-ENVELOPE", message, where)])
+
+    # -- bytes to characters -------------------------------------------------------------------
+
+    def _service_string(self) -> tuple[Characters | None, Finding | None]:
+        head = self.source.read(CHUNK).decode("latin-1")
+        self._head = head.lstrip("\ufeff\r\n\t ")
+        if not self._head.startswith("UNA"):
+            default = "UNA" + envelope_map()["service_string"]
+            return Characters.from_str(default), None
+        self.line = 1
+        una = self._head[3:9]
+        self._head = self._head[9:].lstrip("\r\n")
+        problems = []
+        if len(una) < 6:
+            problems.append("it is shorter than six characters")
+        else:
+            roles = [una[0], una[1], una[3], una[5]]
+            if len(set(roles)) < len(roles):
+                problems.append("two of the separators (UNA1, UNA2, UNA4, UNA6) are the same")
+            if any(c.isalnum() for c in roles):
+                problems.append("a separator is a letter or digit")
+            if una[2] not in ".,":
+                problems.append(f"the decimal mark (UNA3) is {una[2]!r}, not '.' or ','")
+        if problems:
+            return None, finding(
+                "EDIFACT-UNA",
+                f"The service string advice UNA{una!r} cannot be used: {'; '.join(problems)}.",
+                Location(self.name, segment="UNA", line=1, origin="UNA, segment 1"),
+                text=f"UNA{una}",
+            )
+        return Characters.from_str("UNA" + una), None
+
+    def _chunks(self) -> Iterator[str]:
+        """The text after the UNA in chunks, keeping the end of the last one seen."""
+        text, self._head = self._head, ""
+        while text:
+            ending = text.rstrip(" \r\n")
+            if ending:
+                self._tail = (self._tail + ending)[-TAIL:]
+            yield text
+            text = self.source.read(CHUNK).decode("latin-1")
+
+    # -- segments ----------------------------------------------------------------------------
+
+    def _segment(self, raw: Raw) -> Iterator[Event]:
+        tag = raw[0] if raw and isinstance(raw[0], str) else ""
+        if tag == "UNB":
+            yield from self._end()
+            yield self._open_interchange(raw)
+        elif tag == "UNZ":
+            yield from self._close_interchange(raw)
+        elif tag == "UNG":
+            yield from self._open_group(raw)
+        elif tag == "UNE":
+            yield from self._close_group(raw)
+        elif tag == "UNH":
+            yield from self._open_message(raw)
+        elif tag == "UNT":
+            yield from self._close_message(raw)
+        elif self.message is not None:
+            if len(self.message.body) < MAX_MESSAGE_SEGMENTS:
+                self.message.body.append((self.line, raw))
+        else:
+            yield Problems(
+                [
+                    self._envelope(
+                        f"{label(raw) or '(no tag)'} is outside any message (UNH..UNT).", raw
+                    )
+                ]
+            )
+
+    def _here(self, raw: Raw | None = None, element: str | None = None, **where: Any) -> Location:
+        what = label(raw) if raw else "end of file"
+        origin = f"{what}, segment {self.line}" if raw else "end of file"
+        return Location(
+            self.name,
+            get(self.interchange, 5) if self.interchange else None,
+            get(self.group, 5) if self.group and not self.implicit_group else None,
+            where.get("transaction"),
+            segment=str(raw[0]) if raw else None,
+            line=self.line,
+            element=element,
+            origin=origin,
+        )
+
+    def _envelope(self, message: str, raw: Raw) -> Finding:
+        return finding("EDIFACT-ENVELOPE", message, self._here(raw))
+
+    def _open_interchange(self, raw: Raw) -> InterchangeOpen:
+        self.interchange, self.groups, self.messages = raw, 0, 0
+        self.interchange_line = self.line
+        date = get(raw, 4, 0)
+        header = InterchangeHeader(
+            sender_qualifier=get(raw, 2, 1),
+            sender=get(raw, 2, 0),
+            receiver_qualifier=get(raw, 3, 1),
+            receiver=get(raw, 3, 0),
+            date=x12_date(f"{date[:4]}-{date[4:6]}-{date[6:]}", width=6)
+            if len(date) == 8
+            else date,
+            time=get(raw, 4, 1),
+            control=_x12_control(get(raw, 5)),
+            usage="T" if get(raw, 11) == "1" else "P",
+            ack_requested="1" if get(raw, 9) == "1" else "0",
+            authorization_qualifier=get(raw, 6, 1) or "00",
+            authorization=get(raw, 6, 0),
+            security_qualifier=get(raw, 10) or "00",
+            security=get(raw, 7),
+        )
+        found = []
+        missing = [
+            n for n, v in ((2, header.sender), (3, header.receiver), (5, header.control)) if not v
+        ]
+        if missing:
+            names = ", ".join(f"UNB{n:02d}" for n in missing)
+            found.append(self._envelope(f"UNB is missing {names}.", raw))
+        return InterchangeOpen(header, Place(self.line, "UNB"), found)
+
+    def _close_interchange(self, raw: Raw) -> Iterator[Event]:
+        yield from self._close_open_message("UNZ")
+        if self.group is not None:
+            yield from self._close_group(None)
+        if self.interchange is None:
+            yield Problems([self._envelope("UNZ without a UNB before it.", raw)])
+            return
+        found = []
+        control = get(self.interchange, 5)
+        count = self.groups or self.messages
+        if get(raw, 2) != control:
+            found.append(
+                finding(
+                    "UNZ-CONTROL",
+                    f"UNZ02 is {get(raw, 2)!r} but UNB05 is {control!r}.",
+                    self._here(raw, "UNZ02"),
+                    value=get(raw, 2),
+                )
+            )
+        if get(raw, 1) != str(count):
+            what = "groups (UNG)" if self.groups else "messages (UNH)"
+            found.append(
+                finding(
+                    "UNZ-COUNT",
+                    f"UNZ01 says {get(raw, 1)!r} but the interchange has {count} {what}.",
+                    self._here(raw, "UNZ01"),
+                    value=get(raw, 1),
+                )
+            )
+        self.interchange = None
+        yield InterchangeClose(Place(self.line, "UNZ"), found)
+
+    def _open_group(self, raw: Raw) -> Iterator[Event]:
+        yield from self._close_open_message("UNG")
+        if self.group is not None:
+            yield from self._close_group(None)
+        self.group, self.implicit_group, self.group_messages = raw, False, 0
+        self.groups += 1
+        header = GroupHeader(
+            functional_id=get(raw, 1),
+            sender=get(raw, 2),
+            receiver=get(raw, 3),
+            date=get(raw, 4, 0),
+            time=get(raw, 4, 1),
+            control=get(raw, 5),
+            agency=get(raw, 6) or "X",
+            version=get(raw, 7) or "004010",
+        )
+        yield GroupOpen(header, Place(self.line, f"UNG+{header.functional_id}"))
+
+    def _implicit_group(self, mapping: MessageMap | None) -> GroupOpen:
+        """Messages straight under UNB: the group is the interchange's."""
+        ic = self.interchange or ["UNB"]
+        self.group, self.implicit_group, self.group_messages = ic, True, 0
+        date = get(ic, 4, 0)
+        header = GroupHeader(
+            functional_id=GROUP_OF_SET.get(mapping.set_id if mapping else "", ""),
+            sender=get(ic, 2, 0),
+            receiver=get(ic, 3, 0),
+            date=date if len(date) == 8 else "20" + date,
+            time=get(ic, 4, 1),
+            control=get(ic, 5).lstrip("0") or "0",
+        )
+        return GroupOpen(header, Place(self.interchange_line, "UNB"))
+
+    def _close_group(self, raw: Raw | None) -> Iterator[Event]:
+        yield from self._close_open_message("UNE")
+        if self.group is None:
+            if raw is not None:
+                yield Problems([self._envelope("UNE without a UNG before it.", raw)])
+            return
+        found = []
+        if raw is None and not self.implicit_group:
+            found.append(
+                finding(
+                    "UNE-MISSING",
+                    f"Group {get(self.group, 5)!r} (UNG) has no UNE.",
+                    self._here(self.group),
+                )
+            )
+        elif raw is not None:
+            control = get(self.group, 5)
+            if get(raw, 2) != control:
+                found.append(
+                    finding(
+                        "UNE-CONTROL",
+                        f"UNE02 is {get(raw, 2)!r} but UNG05 is {control!r}.",
+                        self._here(raw, "UNE02"),
+                        value=get(raw, 2),
+                    )
+                )
+            if get(raw, 1) != str(self.group_messages):
+                found.append(
+                    finding(
+                        "UNE-COUNT",
+                        f"UNE01 says {get(raw, 1)!r} but the group has {self.group_messages} "
+                        "message(s).",
+                        self._here(raw, "UNE01"),
+                        value=get(raw, 1),
+                    )
+                )
+        self.group = None
+        yield GroupClose(Place(self.line, "UNE"), found)
+
+    def _open_message(self, raw: Raw) -> Iterator[Event]:
+        yield from self._close_open_message("UNH")
+        if self.interchange is None:
+            yield Problems([self._envelope("UNH outside any interchange (UNB..UNZ).", raw)])
+        kind, association = get(raw, 2, 0), get(raw, 2, 4)
+        mapping = map_of_message(kind, association)
+        if self.group is None:
+            yield self._implicit_group(mapping)
+        self.messages += 1
+        self.group_messages += 1
+        self.message = _Open(raw, self.line, mapping)
+
+    def _close_open_message(self, by: str) -> Iterator[Event]:
+        if self.message is None:
+            return
+        opened = self.message
+        control = get(opened.raw, 1)
+        missing = finding(
+            "UNT-MISSING",
+            f"Message {control!r} (UNH at segment {opened.line}) has no UNT before {by}.",
+            self._at_unh(opened),
+        )
+        yield self._finish(opened, [missing])
+
+    def _close_message(self, raw: Raw) -> Iterator[Event]:
+        opened = self.message
+        if opened is None:
+            yield Problems([self._envelope("UNT without a UNH before it.", raw)])
+            return
+        found = []
+        control = get(opened.raw, 1)
+        count = len(opened.body) + 2
+        where = self._here(raw, transaction=control)
+        if get(raw, 2) != control:
+            found.append(
+                finding(
+                    "UNT-CONTROL",
+                    f"UNT02 is {get(raw, 2)!r} but UNH01 is {control!r}.",
+                    _with(where, "UNT02"),
+                    value=get(raw, 2),
+                )
+            )
+        if get(raw, 1) != str(count):
+            found.append(
+                finding(
+                    "UNT-COUNT",
+                    f"UNT01 says {get(raw, 1)!r} segments but the message has {count} from UNH "
+                    "to UNT.",
+                    _with(where, "UNT01"),
+                    value=get(raw, 1),
+                )
+            )
+        yield self._finish(opened, found)
+
+    def _at_unh(self, opened: _Open) -> Location:
+        control = get(opened.raw, 1)
+        return Location(
+            self.name,
+            get(self.interchange, 5) if self.interchange else None,
+            None,
+            control,
+            segment="UNH",
+            line=opened.line,
+            origin=f"UNH, segment {opened.line}",
+        )
+
+    def _finish(self, opened: _Open, found: list[Finding]) -> Message:
+        self.message = None
+        control = get(opened.raw, 1)
+        place = Place(opened.line, "UNH")
+        if opened.mapping is None:
+            kind = (
+                ":".join(str(v) for v in opened.raw[2])
+                if len(opened.raw) > 2 and isinstance(opened.raw[2], list)
+                else get(opened.raw, 2)
+            )
+            found.append(
+                finding(
+                    "UNH-MESSAGE",
+                    f"Message type {kind!r} (UNH02) has no mapping in mappings/edifact/.",
+                    _with(self._at_unh(opened), "UNH02"),
+                    value=kind[:35],
+                )
+            )
+            return Message("", control, None, place, found)
+        at_unh = self._at_unh(opened)
+        record, fields, problems = read_body(opened.mapping, opened.body, self.decimal, at_unh)
+        return Message(opened.mapping.set_id, control, record, place, found + problems, fields)
+
+    def _end(self) -> Iterator[Event]:
+        yield from self._close_open_message("the end of the file")
+        if self.group is not None:
+            yield from self._close_group(None)
+        if self.interchange is not None:
+            control = get(self.interchange, 5)
+            yield InterchangeClose(
+                Place(self.line, "end of file"),
+                [
+                    finding(
+                        "UNZ-MISSING",
+                        f"Interchange {control!r} (UNB) has no UNZ.",
+                        self._here(None),
+                    )
+                ],
+            )
+            self.interchange = None
+
+    def _syntax(self, error: EDISyntaxError) -> Finding:
+        text = str(error.args[0]) if error.args else str(error)
+        truncated = "end of edi" in text.lower()
+        message = (
+            f"The file ends in the middle of a segment (after segment {self.line})."
+            if truncated
+            else f"Segment {self.line + 1} cannot be read: {text.rstrip('.')}."
+        )
+        return finding(
+            "FILE-TRUNCATED" if truncated else "EDIFACT-SYNTAX",
+            message,
+            Location(self.name, line=self.line + 1, origin=f"segment {self.line + 1}"),
+        )
+
+
+TAIL = 64
+
+
+def _unterminated(tail: str, chars: Characters) -> bool:
+    """Whether the file's text ends inside a segment: not on a segment terminator, or on one
+    released by an odd number of release characters before it."""
+    if not tail:
+        return False
+    if not tail.endswith(chars.segment_terminator):
+        return True
+    body = tail[: -len(chars.segment_terminator)]
+    releases = len(body) - len(body.rstrip(chars.escape_character))
+    return releases % 2 == 1
+
+
+def _x12_control(reference: str) -> str:
+    """UNB05 as ISA13: a number of up to 9 digits is zero-padded to X12's fixed 9."""
+    return reference.zfill(9) if reference.isdigit() and len(reference) <= 9 else reference
+
+
+def _with(where: Location, element: str) -> Location:
+    from dataclasses import replace
+
+    return replace(where, element=element)

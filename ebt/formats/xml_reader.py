@@ -1,0 +1,464 @@
+"""Read the XML form: hardened lxml, streamed, each part checked against the XSD.
+
+lxml parses with entity resolution, DTD loading and network access off and libxml2's size
+limits on (`huge_tree` off: a text node over 10 MB or nesting over 256 deep stops the
+parse); a document with a DOCTYPE is refused outright. Elements are handled as they close
+and then cleared, so memory holds one transaction. Each interchange and group header and
+each transaction is validated against `transactions/xml/ebt-1.0.xsd`: first by libxml2's
+validator (in C, microseconds a transaction), and when it refuses, by xmlschema, whose
+errors become XML-SCHEMA findings naming the element and its line (decision 0006).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from functools import cache
+from typing import Any, BinaryIO
+
+import xmlschema
+from lxml import etree
+
+from ebt.findings import Finding, Location, finding
+from ebt.formats.codec import FieldSpec, fields_of, parse_scalar
+from ebt.formats.envelopes import x12_date
+from ebt.formats.model import (
+    Event,
+    GroupClose,
+    GroupHeader,
+    GroupOpen,
+    InterchangeClose,
+    InterchangeHeader,
+    InterchangeOpen,
+    Message,
+    Place,
+    Problems,
+)
+from ebt.mapping.records import ApplicationAdvice, FunctionalAck, Transaction814
+from ebt.resources import data_path
+
+NAMESPACE = "urn:ebt:transactions:1.0"
+VERSION = "1.0"
+SCHEMA_FILE = f"ebt-{VERSION}.xsd"
+NS = "{" + NAMESPACE + "}"
+RECORD_ELEMENTS: dict[str, tuple[str, type | None]] = {
+    "transaction814": ("814", Transaction814),
+    "application_advice": ("824", ApplicationAdvice),
+    "functional_ack": ("997", FunctionalAck),
+}
+ELEMENT_OF_SET = {set_id: name for name, (set_id, _) in RECORD_ELEMENTS.items()}
+ROOT_TAG, INTERCHANGE, GROUP = NS + "ebt", NS + "interchange", NS + "group"
+TRANSACTION_TAGS = frozenset(NS + name for name in RECORD_ELEMENTS)
+LISTENED = [ROOT_TAG, INTERCHANGE, GROUP, *sorted(TRANSACTION_TAGS)]
+BUDGET = 1 << 20  # bytes read before the first <ebt>, <interchange>, <group> or transaction
+LIMIT_WORDS = ("huge", "excessive depth", "too large", "xmlsax2characters", "exceeded")
+DTD_WORDS = ("entity", "doctype", "dtd")
+
+
+def schema_path() -> str:
+    return str(data_path("transactions") / "xml" / SCHEMA_FILE)
+
+
+@cache
+def schema() -> xmlschema.XMLSchema:
+    """The XSD for xmlschema, loaded once, from the package's data only (no network)."""
+    return xmlschema.XMLSchema(schema_path(), allow="local", defuse="always")
+
+
+@cache
+def gate() -> etree.XMLSchema:
+    """The same XSD for libxml2's validator: the fast yes/no before xmlschema explains."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    return etree.XMLSchema(etree.parse(schema_path(), parser))
+
+
+def schema_errors(element: Any) -> list[Any]:
+    """xmlschema's errors for an element that libxml2 refused (none when it accepts);
+    libxml2's own messages when xmlschema finds nothing to say."""
+    if gate().validate(element):
+        return []
+    found = list(schema().iter_errors(element))
+    return found or [_Libxml2Error(entry.message) for entry in gate().error_log]  # type: ignore[attr-defined]
+
+
+class _Libxml2Error:
+    """A libxml2 validation message in the shape of an xmlschema error."""
+
+    def __init__(self, message: str):
+        self.reason = message
+        self.message = message
+        self.elem = None
+
+
+def local(tag: object) -> str:
+    text = str(tag)
+    return text[len(NS) :] if text.startswith(NS) else text
+
+
+class XmlReader:
+    """Events from one XML file."""
+
+    def __init__(self, source: BinaryIO, *, name: str = ""):
+        self.source = source
+        self.name = name
+        self.interchange = ""
+        self.group = ""
+        self.interchanges = 0
+
+    def events(self) -> Iterator[Event]:
+        budget = _Budget(self.source)
+        parse = etree.iterparse(
+            budget,
+            events=("start", "end"),
+            tag=LISTENED,  # fields are read from their transaction, not one event each
+            resolve_entities=False,
+            load_dtd=False,
+            no_network=True,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+        try:
+            for action, element in parse:
+                if budget.armed:
+                    budget.armed = False
+                    self._root(element.getroottree().getroot())
+                if action == "start":
+                    yield from self._start(element)
+                else:
+                    yield from self._end(element)
+            if budget.armed:  # no ebt element at all
+                self._root(parse.root)
+        except etree.XMLSyntaxError as error:
+            yield Problems([self._syntax(error)])
+        except _RefusedError as refused:
+            yield Problems([refused.finding])
+
+    # -- start tags ------------------------------------------------------------------------
+
+    def _start(self, element: Any) -> Iterator[Event]:
+        tag = element.tag
+        if tag == INTERCHANGE and _parent_is(element, ROOT_TAG, top=True):
+            yield self._interchange(element)
+        elif (
+            tag == GROUP
+            and _parent_is(element, INTERCHANGE)
+            and _parent_is(element.getparent(), ROOT_TAG, top=True)
+        ):
+            yield self._group(element)
+
+    def _root(self, element: Any) -> None:
+        if element is None:
+            raise _RefusedError(
+                finding(
+                    "XML-ROOT",
+                    f"No <ebt> element starts in the first {BUDGET >> 10} KiB of the file.",
+                    self._where(None, "<ebt>"),
+                )
+            )
+        doctype = element.getroottree().docinfo.doctype
+        if doctype:
+            raise _RefusedError(
+                finding(
+                    "XML-DTD",
+                    f"The document declares a DOCTYPE ({doctype[:80]!r}); DTDs and entities "
+                    "are refused, so nothing in it was read.",
+                    self._where(element.sourceline, "<!DOCTYPE>"),
+                )
+            )
+        if element.tag != ROOT_TAG or element.get("version") != VERSION:
+            raise _RefusedError(
+                finding(
+                    "XML-ROOT",
+                    f"The root element is <{_shown(element.tag)}> version "
+                    f"{element.get('version')!r}; an ebt XML file is <ebt> in namespace "
+                    f"{NAMESPACE} with version {VERSION!r}.",
+                    self._where(element.sourceline, f"<{local(element.tag)}>"),
+                )
+            )
+
+    def _interchange(self, element: Any) -> InterchangeOpen:
+        a = element.attrib
+        self.interchanges += 1
+        self.interchange = a.get("control", "")
+        place = Place(element.sourceline, "<interchange>")
+        header = InterchangeHeader(
+            sender_qualifier=a.get("sender_qualifier", ""),
+            sender=a.get("sender", ""),
+            receiver_qualifier=a.get("receiver_qualifier", ""),
+            receiver=a.get("receiver", ""),
+            date=x12_date(a.get("date", ""), width=6),
+            time=a.get("time", ""),
+            control=self.interchange,
+            usage=a.get("usage", "P"),
+            ack_requested=a.get("ack_requested", "0"),
+            authorization_qualifier=a.get("authorization_qualifier", "00"),
+            authorization=a.get("authorization", ""),
+            security_qualifier=a.get("security_qualifier", "00"),
+            security=a.get("security", ""),
+        )
+        return InterchangeOpen(header, place, self._header_errors(element, place))
+
+    def _group(self, element: Any) -> GroupOpen:
+        a = element.attrib
+        self.group = a.get("control", "")
+        place = Place(element.sourceline, "<group>")
+        header = GroupHeader(
+            functional_id=a.get("functional_id", ""),
+            sender=a.get("sender", ""),
+            receiver=a.get("receiver", ""),
+            date=x12_date(a.get("date", ""), width=8),
+            time=a.get("time", ""),
+            control=self.group,
+            agency=a.get("agency", "X"),
+            version=a.get("version", "004010"),
+        )
+        return GroupOpen(header, place, self._header_errors(element, place))
+
+    def _header_errors(self, element: Any, place: Place) -> list[Finding]:
+        """The start tag alone (its attributes) against the schema."""
+        alone = etree.Element(element.tag, dict(element.attrib))
+        alone.sourceline = element.sourceline
+        return [
+            finding(
+                "XML-ENVELOPE", f"{place}: {_reason(error)}", self._where(place.line, place.what)
+            )
+            for error in schema_errors(alone)
+        ]
+
+    # -- end tags ----------------------------------------------------------------------------
+
+    def _end(self, element: Any) -> Iterator[Event]:
+        tag = element.tag
+        if tag in TRANSACTION_TAGS:
+            if _parent_is(element, GROUP):  # elsewhere, its own parent's check says so
+                yield from self._strays(element, TRANSACTION_TAGS, "a transaction", "<group>")
+                yield self._message(element, local(tag))
+                _release(element)
+        elif tag == GROUP and _parent_is(element, INTERCHANGE):
+            yield from self._strays(element, frozenset({GROUP}), "a <group>", "<interchange>")
+            yield from self._strays_within(element, TRANSACTION_TAGS, "a transaction", "<group>")
+            yield GroupClose(Place(element.sourceline, "</group>"))
+            _release(element)
+        elif tag == INTERCHANGE and _parent_is(element, ROOT_TAG, top=True):
+            yield from self._strays(element, frozenset({INTERCHANGE}), "an <interchange>", "<ebt>")
+            yield from self._strays_within(
+                element, frozenset({GROUP}), "a <group>", "<interchange>"
+            )
+            yield InterchangeClose(Place(element.sourceline, "</interchange>"))
+            _release(element)
+        elif tag == ROOT_TAG and element.getparent() is None:
+            yield from self._strays_within(
+                element, frozenset({INTERCHANGE}), "an <interchange>", "<ebt>"
+            )
+            if not self.interchanges:
+                message = "<ebt> holds no <interchange>: there is nothing to read."
+                where = self._where(element.sourceline, "<ebt>")
+                yield Problems([finding("XML-SCHEMA", message, where)])
+
+    def _strays(
+        self, element: Any, allowed: frozenset[str], expected: str, parent: str
+    ) -> Iterator[Problems]:
+        """Siblings before `element` that do not belong in its parent (handled ones are gone)."""
+        found = []
+        sibling = element.getprevious()
+        while sibling is not None:
+            if sibling.tag not in allowed:
+                found.append(self._misplaced(sibling, expected, parent))
+            sibling = sibling.getprevious()
+        if found:
+            yield Problems(found[::-1])
+
+    def _strays_within(
+        self, element: Any, allowed: frozenset[str], expected: str, parent: str
+    ) -> Iterator[Problems]:
+        """Children of a closing envelope that do not belong in it (after its last part)."""
+        found = [
+            self._misplaced(child, expected, parent)
+            for child in element
+            if child.tag not in allowed
+        ]
+        if found:
+            yield Problems(found)
+
+    def _misplaced(self, element: Any, expected: str, parent: str) -> Finding:
+        return finding(
+            "XML-SCHEMA",
+            f"<{_shown(element.tag)}> at line {element.sourceline} is not allowed in "
+            f"{parent}: expected {expected}; it was skipped.",
+            self._where(element.sourceline, f"<{local(element.tag)}>"),
+        )
+
+    def _message(self, element: Any, name: str) -> Message:
+        place = Place(element.sourceline, f"<{name}>")
+        control = element.get("control", "")
+        set_id, record_type = RECORD_ELEMENTS.get(name, ("", None))
+        where = self._where(place.line, place.what, transaction=control)
+        if record_type is None:
+            found = self._misplaced(
+                element, "<transaction814>, <application_advice> or <functional_ack>", "<group>"
+            )
+            return Message("", control, None, place, [found])
+        errors = [self._schema_finding(error, where) for error in schema_errors(element)]
+        if errors:
+            return Message(set_id, control, None, place, errors)
+        fields: dict[str, Place] = {}
+        kind = element.get("kind") or (
+            "functional_ack"
+            if set_id == "997"
+            else "application_advice"
+            if set_id == "824"
+            else "enrollment_request"
+        )
+        try:
+            values = _decode(element, record_type, "", fields)
+            record = record_type(kind=parse_scalar("kind", kind, iso_dates=True), **values)
+        except ValueError as error:  # a value the schema allows that the record does not
+            found = finding("XML-SCHEMA", f"{place}: {error}.", where)
+            return Message(set_id, control, None, place, [found])
+        return Message(set_id, control, record, place, [], fields)
+
+    def _schema_finding(self, error: Any, where: Location) -> Finding:
+        element = error.elem
+        line = element.sourceline if element is not None else where.line
+        shown = f"<{local(element.tag)}>" if element is not None else where.origin or ""
+        position = re.search(r"at position (\d+)", str(error.reason or ""))
+        if element is not None and position and len(element) >= int(position.group(1)):
+            child = element[int(position.group(1)) - 1]
+            line, shown = child.sourceline, f"<{local(child.tag)}>"
+        return finding(
+            "XML-SCHEMA",
+            f"{shown} at line {line}: {_reason(error)}",
+            Location(
+                self.name,
+                self.interchange or None,
+                self.group or None,
+                where.transaction,
+                line=line,
+                origin=f"{shown} line {line}",
+            ),
+        )
+
+    def _where(self, line: int | None, what: str, *, transaction: str | None = None) -> Location:
+        return Location(
+            self.name,
+            self.interchange or None,
+            self.group or None,
+            transaction,
+            line=line,
+            origin=f"{what} line {line}",
+        )
+
+    def _syntax(self, error: etree.XMLSyntaxError) -> Finding:
+        text = str(error.msg or error)
+        lower = text.lower()
+        line = error.lineno or None
+        code = "XML-MALFORMED"
+        if any(word in lower for word in LIMIT_WORDS):
+            code = "XML-LIMIT"
+        elif any(word in lower for word in DTD_WORDS):
+            code = "XML-DTD"
+        return finding(
+            code,
+            f"The XML could not be read past line {line}: {text.rstrip('.')}.",
+            Location(
+                self.name,
+                self.interchange or None,
+                self.group or None,
+                line=line,
+                origin=f"line {line}",
+            ),
+        )
+
+
+def _parent_is(element: Any, tag: str, *, top: bool = False) -> bool:
+    """`element`'s parent has `tag` (and, with `top`, is the document's root)."""
+    parent = element.getparent()
+    return parent is not None and parent.tag == tag and (not top or parent.getparent() is None)
+
+
+class _Budget(io.RawIOBase):
+    """The source, refused once `BUDGET` bytes are read while `armed` (before the parse has
+    seen any element it listens for), so a document of other elements cannot grow a tree."""
+
+    def __init__(self, source: BinaryIO):
+        self.source = source
+        self.armed = True
+        self.read_so_far = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.source.read(len(buffer))
+        self.read_so_far += len(data)
+        if self.armed and self.read_so_far > BUDGET:
+            raise _RefusedError(
+                finding(
+                    "XML-ROOT",
+                    f"No <ebt> element starts in the first {BUDGET >> 10} KiB of the file.",
+                    Location(origin="the start of the file"),
+                )
+            )
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _RefusedError(Exception):
+    """The document is refused at its root; the finding says why."""
+
+    def __init__(self, found: Finding):
+        super().__init__(found.message)
+        self.finding = found
+
+
+def _decode(
+    element: Any, record_type: type, prefix: str, fields: dict[str, Place]
+) -> dict[str, Any]:
+    """A schema-valid element's children as record field values."""
+    specs = _specs_by_tag(record_type)
+    values: dict[str, Any] = {}
+    for child in element:
+        spec, shown = specs[child.tag]
+        name = spec.name
+        path = prefix + name if prefix else name
+        fields[path] = Place(child.sourceline, shown)
+        if spec.scalar == "str":
+            values[name] = child.text or ""
+        elif spec.scalar == "records":
+            assert spec.item is not None
+            values[name] = tuple(
+                spec.item(**_decode(item, spec.item, f"{path}[{n}].", fields))
+                for n, item in enumerate(child)
+            )
+        elif spec.scalar == "strings":
+            values[name] = tuple(item.text or "" for item in child)
+        else:
+            values[name] = parse_scalar(spec.scalar, child.text or "", iso_dates=True)
+    return values
+
+
+@cache
+def _specs_by_tag(record_type: type) -> dict[str, tuple[FieldSpec, str]]:
+    """A record's fields by their namespaced XML tag, with the tag as shown in findings."""
+    return {NS + spec.name: (spec, f"<{spec.name}>") for spec in fields_of(record_type)}
+
+
+def _release(element: Any) -> None:
+    """Forget an element once handled, and the siblings before it, so memory stays flat."""
+    element.clear(keep_tail=False)
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
+
+
+def _shown(tag: object) -> str:
+    text = str(tag)
+    return local(text) if text.startswith(NS) else text.replace("{", "").replace("}", ":")
+
+
+def _reason(error: Any) -> str:
+    reason = str(error.reason or error.message).replace(NS, "")
+    return reason.rstrip(".") + "."
