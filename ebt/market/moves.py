@@ -296,8 +296,6 @@ def _carry_out(session: Session, market: Market, plan: _Plan) -> str:
         process_id=process.id,
         now=market.now,
     )
-    old.status = "final"
-    old.closed_on = request.move_out
     stop_service(
         session,
         market.rulebook,
@@ -307,6 +305,8 @@ def _carry_out(session: Session, market: Market, plan: _Plan) -> str:
         today=market.today,
         now=market.now,
     )
+    old.status = "final"
+    old.closed_on = request.move_out
     if new is not None:
         _start_new(session, market, plan, new)
     bill = _final_bill(session, market, plan, old, new)

@@ -10,7 +10,8 @@ would begin later. What a start or stop changed is kept in its process (`detail`
 cancelling it puts the timeline back, cascading to the reversion it caused.
 
 A premise whose service was never recorded gets its periods from the accounts there when
-first touched (one open period per open account, from the day it was opened).
+first touched (one active period per account not closed, from the day it was opened; an
+account opened for a day still to come gets its period from its start).
 """
 
 from __future__ import annotations
@@ -147,10 +148,10 @@ class PremiseService:
             )
         )
         for account in accounts:
+            if self.today is not None and account.opened_on > self.today:
+                continue  # opened for a tenant to come: its start makes its period
             role = ServiceRole.LANDLORD if account.id in landlords else ServiceRole.TENANT
-            begun = self.today is None or account.opened_on <= self.today
-            status = PeriodStatus.ACTIVE if begun else PeriodStatus.PENDING
-            self.add(account.id, role, account.opened_on, account.closed_on, status)
+            self.add(account.id, role, account.opened_on, account.closed_on, PeriodStatus.ACTIVE)
 
     def add(
         self,
