@@ -10,7 +10,7 @@ import click
 from ebt.cli.clock import now
 from ebt.cli.options import date_option, out_option, read_option
 from ebt.cli.store import db_option, open_store
-from ebt.market.moves import MoveRequest, move
+from ebt.market.moves import MoveError, MoveRequest, move
 from ebt.market.outbound import write_outbox
 from ebt.market.reads import ReadError, parse_reading
 from ebt.market.setup import load_market
@@ -72,7 +72,7 @@ def move_command(
         )
         sessions = open_store(db)
         result = move(sessions, load_market(clock), request)
-    except (ReadError, ServiceError) as error:
+    except (ReadError, ServiceError, MoveError) as error:
         raise click.ClickException(str(error)) from None
     verdict = result.verdict
     if verdict.outcome == "reject":

@@ -4,11 +4,9 @@ at premises (domain §6)."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 
 import click
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ebt.cli.clock import now
 from ebt.cli.options import date_option, read_option
@@ -16,26 +14,11 @@ from ebt.cli.store import db_option, open_store
 from ebt.market.landlords import LandlordError, change_landlord
 from ebt.market.reads import ReadError, parse_reading, record_reads
 from ebt.market.setup import load_market
-from ebt.market.tenancy import ServiceError, cancel, new_process, start_service, stop_service
-from ebt.store.schema import Account, Premise, Process, ProcessKind, SupplierPeriod
+from ebt.market.tenancy import ServiceError, cancel
+from ebt.market.tenants import find_account, tenant_start, tenant_stop
+from ebt.store.schema import Process
 
 PLAIN_ERRORS = (ServiceError, ReadError, LandlordError)
-
-
-def _account(session: Session, number: str) -> Account:
-    account = session.scalar(select(Account).where(Account.number == number))
-    if account is None:
-        raise ServiceError(f"no account {number!r} (ebt load adds accounts)")
-    return account
-
-
-def _premise_id(session: Session, number: str | None, account: Account) -> int:
-    if number is None:
-        return account.premise_id
-    premise = session.scalar(select(Premise).where(Premise.number == number))
-    if premise is None:
-        raise ServiceError(f"no premise {number!r}")
-    return premise.id
 
 
 @click.group()
@@ -67,35 +50,23 @@ def start(
     clock, sessions = now(), open_store(db)
     with sessions() as session:
         try:
-            account = _account(session, account_number)
-            premise_id = _premise_id(session, premise, account)
-            for pending in session.scalars(
-                select(Process)
-                .where(Process.account_id == account.id)
-                .where(Process.kind == str(ProcessKind.TENANT_START))
-                .where(Process.state == "pending")
-            ):
-                for line in cancel(session, pending, clock.date()):
-                    click.echo(f"  earlier start #{pending.id}: {line}")
-            process = new_process(
+            started = tenant_start(
                 session,
-                kind=ProcessKind.TENANT_START,
-                account_id=account.id,
+                account_number=account_number,
+                on=on,
+                premise_number=premise,
+                reading=parse_reading(read),
                 today=clock.date(),
                 now=clock,
-                reference=None,
-                effective_on=on,
             )
-            period = start_service(
-                session, account=account, premise_id=premise_id, on=on, process=process, now=clock
-            )
-            _reads(session, premise_id, account, on, "start", read, process, clock)
         except PLAIN_ERRORS as error:
             raise click.ClickException(str(error)) from None
         session.commit()
+        for line in started.replaced:
+            click.echo(f"  {line}")
         click.echo(
-            f"{account_number}: service from {on} (pending; process #{process.id}, "
-            f"period #{period.id})"
+            f"{account_number}: service from {on} (pending; process #{started.process.id}, "
+            f"period #{started.period.id})"
         )
 
 
@@ -122,27 +93,15 @@ def stop(account_number: str, on: date, read: tuple[str, ...], db: str | None) -
     market = load_market(clock)
     with sessions() as session:
         try:
-            account = _account(session, account_number)
-            _refuse_served(session, account, on)
-            process = new_process(
-                session,
-                kind=ProcessKind.TENANT_STOP,
-                account_id=account.id,
-                today=clock.date(),
-                now=clock,
-                reference=None,
-                effective_on=on,
-            )
-            stopped = stop_service(
+            process, stopped = tenant_stop(
                 session,
                 market.rulebook,
-                account=account,
-                end=on,
-                process=process,
+                account_number=account_number,
+                on=on,
+                reading=parse_reading(read),
                 today=clock.date(),
                 now=clock,
             )
-            _reads(session, account.premise_id, account, on, "final", read, process, clock)
         except PLAIN_ERRORS as error:
             raise click.ClickException(str(error)) from None
         session.commit()
@@ -154,45 +113,6 @@ def stop(account_number: str, on: date, read: tuple[str, ...], db: str | None) -
                 + (f" from {on}" if reverted else "")
                 + f"; ebt explain {stopped.reference}"
             )
-
-
-def _refuse_served(session: Session, account: Account, on: date) -> None:
-    served = session.scalar(
-        select(SupplierPeriod.id)
-        .where(SupplierPeriod.account_id == account.id)
-        .where(SupplierPeriod.supplier_id.is_not(None))
-        .where(SupplierPeriod.status != "cancelled")
-        .where((SupplierPeriod.end.is_(None)) | (SupplierPeriod.end > on))
-    )
-    if served is not None:
-        raise ServiceError(
-            f"a CES serves account {account.number}: the customer moves out with "
-            f"`ebt move {account.number} --move-out {on}`, which finals the CES relationship"
-        )
-
-
-def _reads(
-    session: Session,
-    premise_id: int,
-    account: Account,
-    on: date,
-    kind: str,
-    read: tuple[str, ...],
-    process: Process,
-    clock: datetime,
-) -> None:
-    if not read:
-        return
-    record_reads(
-        session,
-        premise_id=premise_id,
-        account_id=account.id,
-        on=on,
-        kind=kind,
-        reading=parse_reading(read),
-        process_id=process.id,
-        now=clock,
-    )
 
 
 @tenant.command(
@@ -250,7 +170,7 @@ def read_command(
     clock, sessions = now(), open_store(db)
     with sessions() as session:
         try:
-            account = _account(session, account_number)
+            account = find_account(session, account_number)
             rows = record_reads(
                 session,
                 premise_id=account.premise_id,

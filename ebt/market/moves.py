@@ -56,6 +56,10 @@ from ebt.store.schema import (
 SUPPLIER_CHANGES = frozenset({"enrollment", "switch"})
 
 
+class MoveError(ValueError):
+    """The call cannot be a move as given (said plainly)."""
+
+
 @dataclass(frozen=True, slots=True)
 class MoveRequest:
     """What the customer told the T&D."""
@@ -268,6 +272,8 @@ class MoveDecider(Decider):
 
 def move(sessions: sessionmaker[Session], market: Market, request: MoveRequest) -> MoveResult:
     """Decide the customer's move, carry it out and commit, in one database transaction."""
+    if request.new_account == request.old_account:
+        raise MoveError(f"the new account is the old one ({request.old_account})")
     with sessions() as session:
         decider = MoveDecider(session, market, 0, {})
         plan = decider.decide(request)
