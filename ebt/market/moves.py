@@ -193,38 +193,39 @@ class MoveDecider(Decider):
 
     def _final_timeline(self, plan: _Plan, old: AccountAggregate) -> None:
         """No supplier serves the old account from the move-out date: its periods end
-        there, later ones are cancelled, and a CES whose pending enrollment is cancelled is
-        told with a drop notice."""
+        there and later ones are cancelled, with the processes that would have started
+        them; a CES whose service there is cancelled is told with a drop notice."""
         on = plan.request.move_out
-        told: set[int] = set()
         for period in old.live_periods():
             if period.start >= on:
                 period.status = str(PeriodStatus.CANCELLED)
-                self._cancelled(plan, period, told)
+                self._tell_cancelled(plan, period, old.number)
             elif period.end is None or period.end > on:
                 period.end = on
         for process in old.pending():
-            if process is not plan.process:
+            later = process.effective_on is None or process.effective_on >= on
+            if process is not plan.process and later:
                 process.state = str(ProcessState.CANCELLED)
 
-    def _cancelled(self, plan: _Plan, period: SupplierPeriod, told: set[int]) -> None:
-        process = period.process
+    def _tell_cancelled(self, plan: _Plan, period: SupplierPeriod, account: str) -> None:
+        """A drop notice to a CES whose service on `account`, pending from `period.start`,
+        the move cancels (one the move itself tells otherwise is left out); it names no
+        other supplier. It belongs to the enrollment or switch cancelled, if one was."""
         ces_id = period.supplier_id
-        if process is None or process.kind not in SUPPLIER_CHANGES or ces_id is None:
+        if ces_id is None or (plan.ces is not None and ces_id == plan.ces.id):
             return
-        if (plan.ces is not None and ces_id == plan.ces.id) or ces_id in told:
-            return
-        told.add(ces_id)
+        process = period.process
+        owner = plan.process
+        if process is not None and process.kind in SUPPLIER_CHANGES:
+            process.state = str(ProcessState.CANCELLED)
+            owner = process
         other = self.reference.by_id[ces_id]
         notice = responses.standard_offer_notice(
-            plan.request.old_account,
-            self.market.today,
-            td=self.reference.td,
-            ces=other,
-            ends=period.start,
+            account, self.market.today, td=self.reference.td, ces=other, ends=period.start
         )
-        notice = replace(notice, reference=notice_reference("C", plan.reference, other.duns))
-        self._send(notice, plan.process, None)
+        tag = process.id if process is not None else period.id
+        notice = replace(notice, reference=notice_reference("C", plan.reference, account, tag))
+        self._send(notice, owner, None)
         plan.notices.append(notice)
 
     def _seamless(self, plan: _Plan) -> None:
@@ -232,6 +233,9 @@ class MoveDecider(Decider):
         assert old is not None and new is not None and ces is not None
         request = plan.request
         terms = old.period_on(request.move_out - timedelta(days=1))
+        for later in new.live_periods():  # another CES's pending start there gives way
+            if later.start >= request.move_in and later.supplier_id not in (None, ces.id):
+                self._tell_cancelled(plan, later, new.number)
         if new.supplier_on(request.move_in) != ces.id:
             new.change_supplier(
                 supplier_id=ces.id,

@@ -395,6 +395,34 @@ def cancel(session: Session, process: Process, today: date) -> list[str]:
     raise ServiceError(f"process {process.id} is a {process.kind}: give a tenant start or stop")
 
 
+def _others(session: Session, period: ServicePeriod) -> list[ServicePeriod]:
+    """The other live periods of the same premise and service."""
+    return [
+        p
+        for p in session.scalars(
+            select(ServicePeriod)
+            .where(ServicePeriod.premise_id == period.premise_id)
+            .where(ServicePeriod.service == period.service)
+            .where(ServicePeriod.status != str(PeriodStatus.CANCELLED))
+        )
+        if p.id != period.id
+    ]
+
+
+def _clipped(session: Session, period: ServicePeriod, end: date | None) -> date | None:
+    """`end`, or the start of the next live period if that comes first: putting a stop
+    back never makes two periods overlap (a later start or stop may have taken its place)."""
+    bound = min((p.start for p in _others(session, period) if p.start > period.start), default=None)
+    if bound is None:
+        return end
+    return bound if end is None or end > bound else end
+
+
+def _covered(session: Session, period: ServicePeriod) -> bool:
+    day = period.start
+    return any(p.start <= day and (p.end is None or day < p.end) for p in _others(session, period))
+
+
 def _cancel_start(session: Session, process: Process, today: date) -> list[str]:
     done: list[str] = []
     for period in session.scalars(
@@ -404,21 +432,25 @@ def _cancel_start(session: Session, process: Process, today: date) -> list[str]:
             raise ServiceError(f"the start of process {process.id} is already {period.status}")
         period.status = str(PeriodStatus.CANCELLED)
         done.append(f"start on {period.start} cancelled")
+    session.flush()
     detail = _detail(process)
-    for period_id, end in detail.get("moved", []):
-        moved = session.get(ServicePeriod, period_id)
-        if moved is not None:
-            moved.end = date.fromisoformat(end) if end else None
-            said = f"stop on {end}" if end else "no stop"
-            done.append(f"the pending stop it matched is cancelled (back to {said})")
     for period_id in detail.get("cancelled", []):
         reversion = session.get(ServicePeriod, period_id)
-        if reversion is not None:
-            reversion.status = str(PeriodStatus.PENDING)
-            revived = session.get(Process, reversion.process_id) if reversion.process_id else None
-            if revived is not None and revived.state == ProcessState.CANCELLED:
-                revived.state = str(ProcessState.PENDING)
-            done.append(f"the landlord's reversion from {reversion.start} is back")
+        if reversion is None or _covered(session, reversion):
+            continue
+        reversion.status = str(PeriodStatus.PENDING)
+        reversion.end = _clipped(session, reversion, reversion.end)
+        revived = session.get(Process, reversion.process_id) if reversion.process_id else None
+        if revived is not None and revived.state == ProcessState.CANCELLED:
+            revived.state = str(ProcessState.PENDING)
+        done.append(f"the landlord's reversion from {reversion.start} is back")
+        session.flush()
+    for period_id, end in detail.get("moved", []):
+        moved = session.get(ServicePeriod, period_id)
+        if moved is not None and moved.status != PeriodStatus.CANCELLED:
+            moved.end = _clipped(session, moved, date.fromisoformat(end) if end else None)
+            said = f"stop on {moved.end}" if moved.end else "no stop"
+            done.append(f"the pending stop it matched is cancelled (back to {said})")
     process.state = str(ProcessState.CANCELLED)
     return done
 
@@ -426,22 +458,25 @@ def _cancel_start(session: Session, process: Process, today: date) -> list[str]:
 def _cancel_stop(session: Session, process: Process, today: date) -> list[str]:
     detail = _detail(process)
     done: list[str] = []
-    stopped = detail.get("stopped")
-    if stopped:
-        period = session.get(ServicePeriod, stopped[0])
-        if period is not None:
-            if period.end is not None and period.end <= today:
-                raise ServiceError(f"the stop on {period.end} has already happened")
-            period.end = date.fromisoformat(stopped[1]) if stopped[1] else None
-            period.stop_process_id = None
-            done.append("stop cancelled: the tenant keeps the service")
     reversion = session.get(Process, detail["reversion"]) if detail.get("reversion") else None
+    stopped = detail.get("stopped")
+    period = session.get(ServicePeriod, stopped[0]) if stopped else None
+    if period is not None and period.end is not None and period.end <= today:
+        raise ServiceError(f"the stop on {period.end} has already happened")
     if reversion is not None:
-        for period in session.scalars(
+        for cancelled in session.scalars(
             select(ServicePeriod).where(ServicePeriod.process_id == reversion.id)
         ):
-            period.status = str(PeriodStatus.CANCELLED)
-            done.append(f"the landlord's reversion from {period.start} is cancelled")
-        reversion.state = str(ProcessState.CANCELLED)
+            cancelled.status = str(PeriodStatus.CANCELLED)
+            done.append(f"the landlord's reversion from {cancelled.start} is cancelled")
+        if reversion.state == ProcessState.PENDING:
+            reversion.state = str(ProcessState.CANCELLED)
+        session.flush()
+    if period is not None and stopped:
+        period.end = _clipped(
+            session, period, date.fromisoformat(stopped[1]) if stopped[1] else None
+        )
+        period.stop_process_id = None
+        done.append("stop cancelled: the tenant keeps the service")
     process.state = str(ProcessState.CANCELLED)
     return done
