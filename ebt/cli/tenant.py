@@ -21,7 +21,14 @@ from ebt.store.schema import Process
 PLAIN_ERRORS = (ServiceError, ReadError, LandlordError)
 
 
-@click.group()
+@click.group(
+    epilog="""\b
+Examples:
+  ebt --today 2026-11-20 tenant stop 00284695079 --on 2026-12-01 --read 5120
+  ebt --today 2026-11-20 tenant start 00500000002 --on 2026-12-10
+  ebt tenant cancel 42
+"""
+)
 def tenant() -> None:
     """Tenants' service at premises: starts, stops (with reversion to the landlord),
     cancellations and start reads. The daily `ebt activate` turns pending starts active."""
@@ -187,7 +194,12 @@ def read_command(
     click.echo(f"{account_number}: {len(rows)} {kind} read(s) on {on}")
 
 
-@click.group()
+@click.group(
+    epilog="""\b
+Examples:
+  ebt --today 2026-11-20 landlord change P000000001 00500000001 --on 2026-12-01
+"""
+)
 def landlord() -> None:
     """Landlord agreements of multi-unit buildings."""
 

@@ -342,9 +342,11 @@ def start_service(
     opened for the customer's move-in) keeps its period."""
     premise = PremiseService(session, premise_id, today=process.requested_on)
     mine = [p for p in premise.live() if p.account_id == account.id and p.start >= on]
-    if mine or _serves_on(premise, account.id, on):
-        if existing_ok:
-            return mine[0] if mine else premise.covering(on)  # type: ignore[return-value]
+    serving = premise.covering(on)
+    if mine or (serving is not None and serving.account_id == account.id):
+        found = mine[0] if mine else serving
+        if existing_ok and found is not None:
+            return found
         raise ServiceError(f"account {account.number} already takes the service there on {on}")
     moved: list[list[Any]] = []
     cancelled: list[int] = []
@@ -368,11 +370,6 @@ def start_service(
             following = later.start
     _note(process, started_at=premise_id, moved=moved, cancelled=cancelled)
     return premise.add(account.id, ServiceRole.TENANT, on, following, PeriodStatus.PENDING, process)
-
-
-def _serves_on(premise: PremiseService, account_id: int, on: date) -> bool:
-    covering = premise.covering(on)
-    return covering is not None and covering.account_id == account_id
 
 
 def _cancel_process(session: Session, process_id: int | None) -> None:
