@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ebt.mapping.records import Transaction814
 from ebt.market import responses
 from ebt.market.account import AccountAggregate
-from ebt.market.decider import Decider, Market
+from ebt.market.decider import Decider, Market, Reference
 from ebt.market.facts import Partner
 from ebt.market.move_rules import MOVE_PREDICATES, MoveFacts
 from ebt.market.notices import account_change_notice, notice_reference
@@ -274,12 +274,19 @@ class MoveDecider(Decider):
         plan.notices.append(notice)
 
 
-def move(sessions: sessionmaker[Session], market: Market, request: MoveRequest) -> MoveResult:
-    """Decide the customer's move, carry it out and commit, in one database transaction."""
+def move(
+    sessions: sessionmaker[Session],
+    market: Market,
+    request: MoveRequest,
+    reference: Reference | None = None,
+) -> MoveResult:
+    """Decide the customer's move, carry it out and commit, in one database transaction.
+    A caller making many moves passes the partners and cycle reads (`Reference`) it read
+    once."""
     if request.new_account == request.old_account:
         raise MoveError(f"the new account is the old one ({request.old_account})")
     with sessions() as session:
-        decider = MoveDecider(session, market, 0, {})
+        decider = MoveDecider(session, market, 0, {}, reference)
         plan = decider.decide(request)
         decider.flush()
         confirmation = None
