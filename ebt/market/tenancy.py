@@ -382,9 +382,15 @@ def _cancel_process(session: Session, process_id: int | None) -> None:
 
 
 def cancel(session: Session, process: Process, today: date) -> list[str]:
-    """Cancel a pending tenant start or stop and what it caused; what was done, in words."""
+    """Cancel a pending tenant start or stop and what it caused; what was done, in words.
+    An account that has since become final (moved out) keeps its stop."""
     if process.state != ProcessState.PENDING:
         raise ServiceError(f"process {process.id} is {process.state}: only pending ones cancel")
+    account = session.get(Account, process.account_id) if process.account_id else None
+    if account is not None and account.status != "active":
+        raise ServiceError(
+            f"account {account.number} is {account.status}: its service can no longer change"
+        )
     if process.kind == ProcessKind.TENANT_START:
         return _cancel_start(session, process, today)
     if process.kind == ProcessKind.TENANT_STOP:

@@ -58,6 +58,8 @@ def tenant_start(
     """The account takes the service at its premise (or the one given) from `on`; a
     pending start of the account is cancelled first (a changed start date)."""
     account = find_account(session, account_number)
+    if account.status != "active":
+        raise ServiceError(f"account {account_number} is {account.status}")
     premise_id = _premise_id(session, premise_number, account)
     replaced: list[str] = []
     for pending in list(
