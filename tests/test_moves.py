@@ -199,3 +199,26 @@ def _facts(**changes: object) -> MoveFacts:
 def test_the_move_table_on_the_five_conditions(changes: dict[str, object], outcome: str) -> None:
     table = load_rules(dt.date(2026, 11, 20)).table_for("move", dt.date(2026, 11, 20))
     assert evaluate(table, _facts(**changes), MOVE_PREDICATES).outcome == outcome
+
+
+def test_a_moved_out_tenants_stop_stays(tmp_path: Path) -> None:
+    """Once the customer has moved out (final), the pending stop can no longer be cancelled
+    and the account cannot start service anywhere."""
+    url = f"sqlite:///{tmp_path / 'ebt.db'}"
+    run("load", ROOT / "fixtures" / "reference", "--db", url)
+    said = run(
+        "--today", "2026-11-20", "tenant", "stop", "00284695079", "--on", "2026-12-15",
+        "--db", url,
+    )  # fmt: skip
+    stop = said.split("process #")[1].split(")")[0]
+    run(
+        "--today", "2026-11-20", "move", "00284695079", "--move-out", "2026-12-20",
+        "--db", url, "--out", tmp_path / "out",
+    )  # fmt: skip
+    refused = run("--today", "2026-11-21", "tenant", "cancel", stop, "--db", url, code=1)
+    assert "account 00284695079 is final" in refused
+    refused = run(
+        "--today", "2026-11-21", "tenant", "start", "00284695079", "--premise", "P000000003",
+        "--on", "2026-12-21", "--db", url, code=1,
+    )  # fmt: skip
+    assert "account 00284695079 is final" in refused
