@@ -22,6 +22,21 @@ days, and earlier files sent again. After every step:
   that account in the same step (a switch away, a drop accept, a reinstatement...);
 - **replay**: processing a file again is reported as a duplicate and changes no row.
 
+The T&D's own actions come in the same streams: customers' moves between the watched accounts
+(`ebt.market.moves.move`, seamless or not, any dates around today), tenants' stops and a new
+tenant's starts in a building with a landlord agreement (`ebt.market.tenants`), their
+cancellations, the daily activation (`ebt.market.activation.activate`) and meter exchanges
+(`ebt.market.meter_exchange`). After every step, besides the above:
+
+- **finals**: no account is both finaled and served: a final account's supplier periods and
+  service periods all end by its final date;
+- **reversions**: at every premise, service periods (tenants' and the landlord's
+  reversions) never overlap;
+- **exchanges**: every exchanged meter's reads join without a gap: the removed meter's
+  last read and the new meter's first read are on the day one comes out and the other goes
+  in at the same premise;
+- **final bills**: every accepted move has exactly one final bill, a rejected one none.
+
 The machine writes no outbound files: the outbox rows are what the files are made of.
 """
 
@@ -30,11 +45,13 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import itertools
+import json
 import shutil
 import sqlite3
 import tempfile
 from collections import defaultdict
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +66,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from ebt.calendar import MaineCalendar
 from ebt.cli import main
@@ -62,10 +79,16 @@ from ebt.mapping.records import (
     Reason,
     Transaction814,
 )
+from ebt.market.activation import activate
 from ebt.market.decider import Market
+from ebt.market.meter_exchange import Exchange, ExchangeError, NewMeter, exchange_meter
+from ebt.market.moves import MoveRequest, move
 from ebt.market.service import Processor
 from ebt.market.setup import load_market
+from ebt.market.tenancy import ServiceError, cancel
+from ebt.market.tenants import tenant_start, tenant_stop
 from ebt.store.database import make_engine, session_factory
+from ebt.store.schema import Process
 from ebt.syntax.separators import Separators
 from ebt.syntax.writer import envelope_segments, write_segments
 
@@ -103,6 +126,18 @@ ANSWERS = {
 }
 START = dt.date(2026, 11, 2)
 CALENDAR = MaineCalendar()
+MOVERS = ACCOUNTS[:6]  # the accounts a customer may move out of, or into
+TENANTS = ("00412345678", "00314083003")  # on Standard Offer, in buildings with agreements
+NEW_TENANT = {  # opened for a tenant to come, at 47 Brackett St Apt 3
+    "account_number": "00500000004",
+    "customer_name": "NEW TENANT",
+    "premise_number": "P000000004",
+    "bill_cycle": "07",
+    "status": "active",
+    "opened_on": "2027-12-01",
+    "rate_class": "A",
+    "services": "EL",
+}
 MUTABLE_TABLES = (
     "inbound_files",
     "interchanges",
@@ -118,8 +153,13 @@ MUTABLE_TABLES = (
 
 @pytest.fixture(scope="module")
 def reference_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("invariants") / "reference.db"
+    folder = tmp_path_factory.mktemp("invariants")
+    path = folder / "reference.db"
     result = CliRunner().invoke(main, ["load", str(REFERENCE), "--db", f"sqlite:///{path}"])
+    assert result.exit_code == 0, result.output
+    extra = folder / "tenant.json"
+    extra.write_text(json.dumps({"accounts": [NEW_TENANT]}), encoding="utf-8")
+    result = CliRunner().invoke(main, ["load", str(extra), "--db", f"sqlite:///{path}"])
     assert result.exit_code == 0, result.output
     return path
 
@@ -185,6 +225,7 @@ class MarketMachine(RuleBasedStateMachine):
             self.reads[row.number].append(dt.date.fromisoformat(str(row.read_date)))
         self.service = self.service_by_ces()  # each CES's days of service, as last checked
         self.outbox_seen = self.last_outbox_id()
+        self.exchanges: list[tuple[str, str, dt.date]] = []  # (removed, installed, on)
 
     def teardown(self) -> None:
         self.engine.dispose()
@@ -286,6 +327,128 @@ class MarketMachine(RuleBasedStateMachine):
             **values,
         )
 
+    # -- the T&D's own actions -------------------------------------------------------------
+
+    def market_today(self) -> Market:
+        now = dt.datetime.combine(self.today, dt.time(9))
+        return replace(self.market, today=self.today, now=now)
+
+    @rule(
+        old=st.sampled_from(MOVERS),
+        new=st.sampled_from((*MOVERS, "00999000111", None)),
+        out=st.integers(0, 25),
+        shift=st.integers(-3, 3),
+        standard_offer=st.integers(0, 4),
+    )
+    def move(self, old: str, new: str | None, out: int, shift: int, standard_offer: int) -> None:
+        move_out = self.today + dt.timedelta(days=out)
+        request = MoveRequest(
+            old_account=old,
+            new_account=None if new == old else new,
+            move_out=move_out,
+            move_in=move_out + dt.timedelta(days=shift),
+            called_on=self.today,
+            standard_offer=standard_offer == 0,
+            final_read=None,
+            start_read=None,
+        )
+        try:
+            result = move(self.sessions, self.market_today(), request)
+        except ServiceError:  # refused plainly (its service there starts later): nothing kept
+            return
+        self.log[old].append(
+            f"{self.today} move out {move_out} to {request.new_account} in {request.move_in}: "
+            f"{result.verdict.outcome} {result.verdict.code or ''}"
+        )
+        if request.new_account:
+            self.log[request.new_account].append(f"{self.today} move in from {old}")
+
+    @rule(account=st.sampled_from(TENANTS), days=st.integers(0, 20))
+    def tenant_stops(self, account: str, days: int) -> None:
+        on = self.today + dt.timedelta(days=days)
+        with self.sessions() as session:
+            try:
+                tenant_stop(
+                    session,
+                    self.market.rulebook,
+                    account_number=account,
+                    on=on,
+                    reading=Decimal(7),
+                    today=self.today,
+                    now=dt.datetime.combine(self.today, dt.time(9)),
+                )
+            except ServiceError:
+                return  # refused plainly (a CES serves it; already final): nothing kept
+            session.commit()
+        self.log[account].append(f"{self.today} tenant stop {on}")
+
+    @rule(days=st.integers(0, 20), read=st.booleans())
+    def new_tenant_starts(self, days: int, read: bool) -> None:
+        on = self.today + dt.timedelta(days=days)
+        with self.sessions() as session:
+            try:
+                tenant_start(
+                    session,
+                    account_number=NEW_TENANT["account_number"],
+                    on=on,
+                    reading=Decimal(3) if read else None,
+                    today=self.today,
+                    now=dt.datetime.combine(self.today, dt.time(9)),
+                )
+            except ServiceError:
+                return  # the unit is still occupied with no stop: refused, nothing kept
+            session.commit()
+
+    @rule(data=st.data())
+    def cancel_pending(self, data: st.DataObject) -> None:
+        with self.sessions() as session:
+            pending = sorted(
+                session.scalars(
+                    select(Process.id)
+                    .where(Process.kind.in_(("tenant_start", "tenant_stop")))
+                    .where(Process.state == "pending")
+                )
+            )
+            if not pending:
+                return
+            chosen = session.get(Process, data.draw(st.sampled_from(pending), label="cancel"))
+            assert chosen is not None
+            try:
+                cancel(session, chosen, self.today)
+            except ServiceError:
+                return
+            session.commit()
+
+    @rule()
+    def daily_activation(self) -> None:
+        with self.sessions() as session:
+            activate(session, self.today)
+            session.commit()
+
+    @rule(account=st.sampled_from(MOVERS))
+    def meter_exchange(self, account: str) -> None:
+        meters = self.rows(
+            "SELECT m.number, m.rate_structures FROM meters m "
+            "JOIN meter_installations i ON i.meter_id = m.id "
+            "JOIN accounts a ON a.premise_id = i.premise_id "
+            f"WHERE a.number = '{account}' AND i.removed_on IS NULL ORDER BY m.number"
+        )
+        if not meters:
+            return
+        installed = f"AM{len(self.exchanges) + 1:07d}"
+        exchange = Exchange(
+            removed=meters[0].number,
+            removed_read=Decimal(100),
+            new=NewMeter(installed, rate_structures=meters[0].rate_structures),
+            first_read=Decimal(0),
+            on=self.today,
+        )
+        try:
+            exchange_meter(self.sessions, self.market_today(), exchange)
+        except ExchangeError:
+            return  # put in today: cannot come out the same day
+        self.exchanges.append((exchange.removed, installed, self.today))
+
     @precondition(lambda self: bool(self.files))
     @rule(data=st.data())
     def replay(self, data: st.DataObject) -> None:
@@ -331,13 +494,15 @@ class MarketMachine(RuleBasedStateMachine):
     @invariant()
     def every_change_of_service_is_told(self) -> None:
         now = self.service_by_ces()
-        told = {
-            (row.recipient, row.account_number)
-            for row in self.rows(
-                f"SELECT recipient, account_number FROM outbox "
-                f"WHERE set_id = '814' AND id > {self.outbox_seen}"
-            )
-        }
+        told: set[tuple[str, str]] = set()
+        for row in self.rows(
+            f"SELECT recipient, account_number, body FROM outbox "
+            f"WHERE set_id = '814' AND id > {self.outbox_seen}"
+        ):
+            told.add((row.recipient, row.account_number))
+            for segment in json.loads(row.body):  # a move's change notice: the old account too
+                if segment[:2] == ["REF", "45"]:
+                    told.add((row.recipient, segment[2]))
         for key in sorted(set(now) | set(self.service)):
             before, after = self.service.get(key, []), now.get(key, [])
             if before != after:
@@ -389,12 +554,20 @@ class MarketMachine(RuleBasedStateMachine):
         }
         answers: dict[int, list[Any]] = defaultdict(list)
         notices: dict[int, list[Any]] = defaultdict(list)
+        own: dict[int, list[Any]] = {  # the T&D's own processes: moves, meter exchanges
+            row.id: []
+            for row in self.rows(
+                "SELECT id FROM processes WHERE kind IN ('move', 'meter_exchange')"
+            )
+        }
         for row in self.rows(
             "SELECT transaction_id, process_id, kind, recipient, body FROM outbox "
             "WHERE set_id = '814'"
         ):
             if row.transaction_id is not None:
                 answers[row.transaction_id].append(row)
+            elif row.process_id in own:
+                own[row.process_id].append(row)
             else:
                 assert row.kind == "drop_notice", f"an unprompted {row.kind}"
                 notices[row.process_id].append(row)
@@ -440,6 +613,42 @@ class MarketMachine(RuleBasedStateMachine):
                 f"{process.kind} {process_id} ({process.state}): {len(on_cancel)} notices "
                 "to the incoming CES"
             )
+        self.own_notices_are_right(own, duns)
+
+    def own_notices_are_right(self, own: dict[int, list[Any]], duns: dict[int, str]) -> None:
+        """A seamless move sends its CES one change notice, a finaled one one drop notice
+        for the move-out date; a meter exchange one change notice (meter change) to the
+        CES serving; a rejected move nothing."""
+        outcomes = {
+            row.process_id: row.outcome
+            for row in self.rows("SELECT process_id, outcome FROM decisions")
+        }
+        processes = {
+            row.id: row
+            for row in self.rows(
+                "SELECT id, kind, state, ces_id, effective_on FROM processes "
+                "WHERE kind IN ('move', 'meter_exchange')"
+            )
+        }
+        for process_id, sent in own.items():
+            process = processes[process_id]
+            kinds = sorted(n.kind for n in sent)
+            ces = duns.get(process.ces_id) if process.ces_id else None
+            if process.kind == "meter_exchange":
+                assert kinds == (["change_request"] if ces else []), (process, kinds)
+                continue
+            wanted = {
+                "seamless_move": ["change_request"],
+                "final_move": ["drop_notice"],
+            }.get(outcomes[process_id], [])
+            to_ces = sorted(n.kind for n in sent if n.recipient == ces)
+            assert to_ces == wanted, f"move {process_id} ({outcomes[process_id]}): {kinds}"
+            for notice in sent:
+                if notice.recipient != ces:  # a CES whose pending service the move cancelled
+                    assert notice.kind == "drop_notice", f"move {process_id}: {notice.kind}"
+                elif notice.kind == "drop_notice":
+                    day = process.effective_on.replace("-", "")
+                    assert f'["DTM", "151", "{day}"]' in notice.body, notice.body
 
     @invariant()
     def ces_hears_only_about_its_accounts(self) -> None:
@@ -464,6 +673,81 @@ class MarketMachine(RuleBasedStateMachine):
                         f"a {row.kind} to {row.recipient} about {row.account_number} names "
                         f"{name}: {row.body}"
                     )
+
+    @invariant()
+    def no_account_is_both_finaled_and_served(self) -> None:
+        for row in self.rows(
+            'SELECT a.number, a.closed_on, s.start, s."end", s.supplier_id '
+            "FROM supplier_periods s JOIN accounts a ON a.id = s.account_id "
+            "WHERE a.status = 'final' AND s.status != 'cancelled' "
+            f"AND a.number IN ({WATCHED}) "
+            'AND (s."end" IS NULL OR s."end" > a.closed_on)'
+        ):
+            raise AssertionError(
+                f"account {row.number} is final from {row.closed_on} but has a supplier "
+                f"period {row.start}..{row.end}; sent: {self.log[row.number]}"
+            )
+        for row in self.rows(
+            'SELECT a.number, a.closed_on, s.start, s."end" FROM service_periods s '
+            "JOIN accounts a ON a.id = s.account_id "
+            "WHERE a.status = 'final' AND s.status != 'cancelled' "
+            'AND (s."end" IS NULL OR s."end" > a.closed_on)'
+        ):
+            raise AssertionError(
+                f"account {row.number} is final from {row.closed_on} but takes service "
+                f"{row.start}..{row.end}; sent: {self.log[row.number]}"
+            )
+
+    @invariant()
+    def reversions_never_overlap_a_tenant(self) -> None:
+        periods: dict[int, list[Any]] = defaultdict(list)
+        for row in self.rows(
+            'SELECT premise_id, account_id, role, start, "end" FROM service_periods '
+            "WHERE status != 'cancelled' ORDER BY premise_id, start, id"
+        ):
+            periods[row.premise_id].append(row)
+        for premise, rows in periods.items():
+            for period, following in itertools.pairwise(rows):
+                assert period.end is not None and period.end <= following.start, (
+                    f"premise {premise}: {period.role} {period.account_id} "
+                    f"{period.start}..{period.end} overlaps {following.role} "
+                    f"{following.account_id} from {following.start}"
+                )
+                assert period.end is None or period.start < period.end, (premise, period)
+
+    @invariant()
+    def exchanged_meters_join(self) -> None:
+        for removed, installed, on in self.exchanges:
+            day = on.isoformat()
+            rows = self.rows(
+                "SELECT m.number, i.premise_id, i.installed_on, i.removed_on FROM meters m "
+                "JOIN meter_installations i ON i.meter_id = m.id "
+                f"WHERE m.number IN ('{removed}', '{installed}')"
+            )
+            old = [r for r in rows if r.number == removed and str(r.removed_on) == day]
+            new = [r for r in rows if r.number == installed]
+            assert len(old) == 1 and len(new) == 1, (removed, installed, rows)
+            assert str(new[0].installed_on) == day and new[0].premise_id == old[0].premise_id
+            reads = {
+                (r.number, r.kind)
+                for r in self.rows(
+                    "SELECT m.number, r.kind FROM meter_reads r JOIN meters m ON m.id = r.meter_id "
+                    f"WHERE r.read_on = '{day}' AND m.number IN ('{removed}', '{installed}')"
+                )
+            }
+            assert {(removed, "exchange"), (installed, "first")} <= reads, (
+                f"{removed} → {installed} on {day}: reads {reads}"
+            )
+
+    @invariant()
+    def every_move_has_one_final_bill(self) -> None:
+        for row in self.rows(
+            "SELECT p.id, p.state, count(b.id) AS bills FROM processes p "
+            "LEFT JOIN final_bills b ON b.process_id = p.id "
+            "WHERE p.kind = 'move' GROUP BY p.id, p.state"
+        ):
+            wanted = 0 if row.state == "rejected" else 1
+            assert row.bills == wanted, f"move {row.id} ({row.state}): {row.bills} final bills"
 
 
 def test_market_invariants(reference_template: Path, base_market: Market) -> None:

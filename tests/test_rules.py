@@ -381,6 +381,28 @@ EXPECTED: dict[str, list[tuple[str, Any, str]]] = {
         ("account_has_other_ces", False, "reject A13"),
         ("drop_already_pending", "reject ABN", "return_to_standard_offer"),
     ],
+    "move": [
+        ("old_account_exists", False, "reject A76"),
+        ("old_account_is_active", False, "reject 008"),
+        ("move_dates_in_order", False, "reject DIV"),
+        ("new_account_exists", False, "reject A76"),
+        ("new_account_is_active", False, "reject 008"),
+        ("ces_serves_old_account", False, "move"),
+        ("standard_offer_chosen", True, "final_move"),
+        ("new_account_given", False, "final_move"),
+        ("same_supplier_rate", False, "final_move"),
+        ("called_in_time", False, "final_move"),
+        ("no_break_in_service", False, "final_move"),
+        ("new_meters_support_rate_code", False, "final_move"),
+        ("new_account_free_of_other_ces", "seamless_move", "final_move"),
+    ],
+    "landlord_reversion": [
+        ("tenant_is_not_the_landlord", False, "no_reversion"),
+        ("landlord_agreement_covers_service", False, "no_reversion"),
+        ("agreement_in_season", False, "no_reversion"),
+        ("agreement_reverts_service", False, "no_reversion"),
+        ("landlord_account_is_open", "revert", "refer"),
+    ],
 }
 PREDICATE_NAMES = frozenset(p for checks in EXPECTED.values() for p, _, _ in checks)
 MARKET_OUTCOMES: dict[str, set[str] | None] = {
@@ -392,6 +414,12 @@ MARKET_OUTCOMES: dict[str, set[str] | None] = {
     "change": {"change"},
     "reinstate": {"reinstatement"},
     "return_to_standard_offer": {"return_to_standard_offer"},
+    "move": {"move"},
+    "final_move": {"move"},
+    "seamless_move": {"move"},
+    "revert": {"landlord_reversion"},
+    "no_reversion": {"landlord_reversion"},
+    "refer": {"landlord_reversion"},
 }
 MARKET_PREDICATES = {name: ask(name) for name in PREDICATE_NAMES}
 
@@ -527,6 +555,8 @@ GOOD_PARAMETERS: dict[str, Any] = {
     "off_cycle_fee_actual_read_smart": "5.00",
     "off_cycle_fee_actual_read": "35.00",
     "rescission_days": 5,
+    "receivable_carried_bills": 1,
+    "write_off_code": "BD",
 }
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 import sqlite3
 from dataclasses import fields
 from decimal import Decimal
@@ -50,13 +51,29 @@ STEP_KEYS = {
     "load",
     "send",
     "replay",
+    "run",
+    "expect_exit",
     "expect_output",
     "expect_outbound",
     "expect_outbound_omits",
     "expect_timeline",
     "expect_explain",
     "expect_unchanged",
+    "expect_account",
+    "expect_workitems",
 }
+# T&D commands a step may `run`; those that write 814s get `--out`
+RUN_COMMANDS = {
+    "move",
+    "tenant",
+    "landlord",
+    "activate",
+    "meter-exchange",
+    "workitems",
+    "standard-offer",
+    "find",
+}
+OUT_COMMANDS = {"move", "meter-exchange", "standard-offer"}
 SEND_KEYS = {"from", "envelope_from", "kind"}
 REQUEST_KINDS = {
     "enrollment_request": MaintenanceType.ENROLLMENT,
@@ -260,6 +277,7 @@ class Run:
         self.files = 0
         self.last_file: Path | None = None
         self.senders: set[str] = set()
+        self.printed: dict[str, str] = {}  # "@explain", "@process": what `run` last printed
 
     def step(self, number: int, step: dict[str, Any]) -> None:
         unknown = set(step) - STEP_KEYS
@@ -292,8 +310,10 @@ class Run:
             assert result.exit_code == 0, f"{where}: {result.output}"
             for text in step.get("expect_output", []):
                 assert text in result.output, f"{where}: {text!r} not in {result.output!r}"
+        if "run" in step:
+            out_dir = self._run(where, number, step, today)
         if "expect_outbound" in step:
-            assert out_dir is not None, f"{where}: expect_outbound needs a send"
+            assert out_dir is not None, f"{where}: expect_outbound needs a send or a run"
             self._outbound(where, out_dir, step["expect_outbound"])
         for omits in step.get("expect_outbound_omits", []):
             assert out_dir is not None, f"{where}: expect_outbound_omits needs a send"
@@ -308,10 +328,64 @@ class Run:
             items = step["expect_explain"]
             for item in items if isinstance(items, list) else [items]:
                 self._explain(where, item)
+        if "expect_account" in step:
+            self._account(where, step["expect_account"], today)
+        if "expect_workitems" in step:
+            self._workitems(where, step["expect_workitems"])
         if before is not None:
             assert store_snapshot(self.db) == before, f"{where}: the store changed"
             if out_dir is not None:
                 assert not list(out_dir.glob("*.x12")), f"{where}: files were written"
+
+    def _run(self, where: str, number: int, step: dict[str, Any], today: dt.date | None) -> Path:
+        """A T&D command (`ebt move ...`), with the step's day, the store and an outbound
+        folder; `@explain` and `@process` in its arguments stand for the last reference and
+        process number a command printed."""
+        args = [str(self.printed.get(a, a)) for a in step["run"]]
+        assert args and args[0] in RUN_COMMANDS, f"{where}: run one of {sorted(RUN_COMMANDS)}"
+        out_dir = self.work / f"out-{number:03d}"
+        clock = ["--today", today.isoformat()] if today else []
+        extra: list[str | Path] = ["--out", out_dir] if args[0] in OUT_COMMANDS else []
+        result = ebt(*clock, *args, "--db", self.url, *extra)
+        wanted = step.get("expect_exit", 0)
+        assert result.exit_code == wanted, f"{where}: exit {result.exit_code}: {result.output}"
+        for text in step.get("expect_output", []):
+            assert text in result.output, f"{where}: {text!r} not in {result.output!r}"
+        for key, pattern in (("@explain", r"ebt explain (\w+)"), ("@process", r"process #(\d+)")):
+            found = re.findall(pattern, result.output)
+            if found:
+                self.printed[key] = found[-1]
+        self.senders = set()
+        return out_dir
+
+    def _account(self, where: str, expected: dict[str, Any], today: dt.date | None) -> None:
+        """Any keys of `ebt account show --format json` (moves, final_bills,
+        service_periods, reversions, meter_reads, meters, status...), matched as given."""
+        expected = dict(expected)
+        number = expected.pop("account")
+        clock = ["--today", today.isoformat()] if today else []
+        result = ebt(*clock, "account", "show", number, "--format", "json", "--db", self.url)
+        assert result.exit_code == 0, f"{where}: {result.output}"
+        view = json.loads(result.stdout)
+        for key, value in expected.items():
+            assert key in view, f"{where}: account show has no {key!r}"
+            assert matches(value, view[key]), (
+                f"{where}: account {number} {key}\n got  {view[key]}\n want {value}"
+            )
+
+    def _workitems(self, where: str, expected: list[dict[str, Any]]) -> None:
+        """The open work items, in order, each matching by the keys given (`description`
+        matches when it contains the text given)."""
+        result = ebt("workitems", "--format", "json", "--db", self.url)
+        assert result.exit_code == 0, f"{where}: {result.output}"
+        items = json.loads(result.stdout)["work_items"]
+        assert len(items) == len(expected), f"{where}: open work items {items}"
+        for want, got in zip(expected, items, strict=True):
+            want = dict(want)
+            text = want.pop("description", "")
+            assert text in got["description"] and matches(want, got), (
+                f"{where}: work item {got}, expected {want} with {text!r}"
+            )
 
     def _outbound(self, where: str, out_dir: Path, expected: list[dict[str, Any]]) -> None:
         records, _ = outbound_records(out_dir)
@@ -383,15 +457,21 @@ class Run:
 
     def _explain(self, where: str, expected: dict[str, Any]) -> None:
         expected = dict(expected)
-        reference = expected.pop("reference")
+        reference = self.printed.get(expected["reference"], expected.pop("reference"))
+        expected.pop("reference", None)
         index = expected.pop("index", -1)
         count = expected.pop("count", None)
+        last_step = expected.pop("last_step", None)
         result = ebt("explain", reference, "--format", "json", "--db", self.url)
         assert result.exit_code == 0, f"{where}: {result.output}"
         decisions = json.loads(result.stdout)["decisions"]
         if count is not None:
             assert len(decisions) == count, f"{where}: {len(decisions)} decisions of {reference}"
         decision = decisions[index]
+        if last_step is not None:
+            assert matches(last_step, decision["steps"][-1]), (
+                f"{where}: last step of {reference}: {decision['steps'][-1]}, expected {last_step}"
+            )
         assert matches(expected, decision), (
             f"{where}: decision of {reference}: outcome {decision['outcome']} code "
             f"{decision['code']}, expected {expected}"

@@ -7,13 +7,18 @@ import click
 from ebt import __version__
 from ebt.cli.account import account, explain, find
 from ebt.cli.ack import ack
+from ebt.cli.activate import activate_command
 from ebt.cli.clock import today_option
 from ebt.cli.load import load
+from ebt.cli.meter_exchange import meter_exchange
+from ebt.cli.move import move_command
 from ebt.cli.process import process
 from ebt.cli.show import show
 from ebt.cli.standard_offer import standard_offer
+from ebt.cli.tenant import landlord, tenant
 from ebt.cli.translate import translate
 from ebt.cli.validate import validate
+from ebt.cli.workitems import workitems
 from ebt.runtime import tune_for_batch
 
 
@@ -43,3 +48,9 @@ main.add_command(find)
 main.add_command(standard_offer)
 main.add_command(load)
 main.add_command(translate)
+main.add_command(move_command)
+main.add_command(tenant)
+main.add_command(landlord)
+main.add_command(activate_command)
+main.add_command(meter_exchange)
+main.add_command(workitems)

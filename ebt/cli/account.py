@@ -10,6 +10,7 @@ import click
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from ebt.cli.account_history import history_text, history_view
 from ebt.cli.clock import now
 from ebt.cli.sources import format_option
 from ebt.cli.store import db_option, open_store
@@ -76,6 +77,7 @@ def account_view(session: Session, number: str, today: date) -> dict[str, Any] |
         select(Meter, MeterInstallation)
         .join(MeterInstallation, MeterInstallation.meter_id == Meter.id)
         .where(MeterInstallation.premise_id == account.premise_id)
+        .order_by(MeterInstallation.installed_on, MeterInstallation.id)
     ).all()
 
     def supplier(partner_id: int | None) -> str:
@@ -153,6 +155,7 @@ def account_view(session: Session, number: str, today: date) -> dict[str, Any] |
             }
             for m, i in meters
         ],
+        **history_view(session, account, today),
     }
 
 
@@ -199,8 +202,9 @@ def _text(view: dict[str, Any]) -> str:
             lines.append(
                 f"    {m['number']}  {m['type']}  x{m['multiplier']}  "
                 f"{'smart ' if m['smart'] else ''}{m['rate_structures']}  "
-                f"from {m['installed_on']}"
+                f"from {m['installed_on']}" + (f" to {m['removed_on']}" if m["removed_on"] else "")
             )
+    lines += history_text(view)
     return "\n".join(lines)
 
 

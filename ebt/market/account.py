@@ -180,7 +180,9 @@ class AccountAggregate:
         for later in self.live_periods():  # its own later terms (a pending change) go too
             if later.supplier_id == supplier_id and later.start > on:
                 later.status = str(PeriodStatus.CANCELLED)
-        following = next((p.start for p in self.live_periods() if p.start > on), None)
+        # Standard Offer until the next supplier of record, or until a final account closes
+        final = self.account.closed_on
+        following = next((p.start for p in self.live_periods() if p.start > on), final)
         standard_offer = PeriodRow(
             account_id=self.account.id,
             supplier_id=None,

@@ -34,6 +34,7 @@ class AccountRow(NamedTuple):
     status: str
     services: str
     rate_class: str | None
+    closed_on: date | None
 
 
 ACCOUNT_COLUMNS = [getattr(Account, name) for name in AccountRow._fields]

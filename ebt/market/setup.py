@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 
 from ebt.calendar import MaineCalendar
 from ebt.guides.loader import default_guidebook
 from ebt.market.decider import Market
+from ebt.market.move_rules import MOVE_PREDICATES, REVERSION_PREDICATES
 from ebt.market.predicates import PREDICATES
 from ebt.resources import data_path
 from ebt.rules.parameters import load_parameter_book
@@ -21,6 +24,12 @@ OUTCOMES: dict[str, set[str] | None] = {
     "change": {"change"},
     "reinstate": {"reinstatement"},
     "return_to_standard_offer": {"return_to_standard_offer"},
+    "move": {"move"},
+    "final_move": {"move"},
+    "seamless_move": {"move"},
+    "revert": {"landlord_reversion"},
+    "no_reversion": {"landlord_reversion"},
+    "refer": {"landlord_reversion"},
 }
 
 
@@ -30,8 +39,13 @@ def rejection_codes(on: date) -> set[str]:
 
 
 def load_rules(on: date) -> RuleBook:
+    every: dict[str, Callable[[Any], bool]] = {
+        **PREDICATES,
+        **MOVE_PREDICATES,
+        **REVERSION_PREDICATES,
+    }
     return load_rulebook(
-        data_path("rules"), predicates=PREDICATES, outcomes=OUTCOMES, codes=rejection_codes(on)
+        data_path("rules"), predicates=every, outcomes=OUTCOMES, codes=rejection_codes(on)
     )
 
 

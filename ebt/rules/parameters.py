@@ -19,7 +19,12 @@ from typing import Any
 from ebt.resources import data_path
 from ebt.rules.tables import PARAMETERS_PREFIX, RuleError
 
-_COUNTS = ("lead_business_days", "max_days_ahead", "rescission_days")
+_COUNTS = (
+    "lead_business_days",
+    "max_days_ahead",
+    "rescission_days",
+    "receivable_carried_bills",
+)
 _MONEY = ("off_cycle_fee_prorated", "off_cycle_fee_actual_read_smart", "off_cycle_fee_actual_read")
 
 
@@ -33,6 +38,10 @@ class Parameters:
     - `off_cycle_fee_*`: the fee for an off-cycle drop when usage is prorated, when an actual
       read of a smart (telemetered) meter is needed, and when any other actual read is needed.
     - `rescission_days`: the days a customer has to rescind an enrollment.
+    - `receivable_carried_bills`: after a final bill with a CES, how many more bills the
+      T&D carries the CES receivable before writing it off.
+    - `write_off_code`: the bad-debt write-off code the write-off is recorded (and billed)
+      with.
     """
 
     version: str
@@ -43,6 +52,8 @@ class Parameters:
     off_cycle_fee_actual_read_smart: Decimal = Decimal("5.00")
     off_cycle_fee_actual_read: Decimal = Decimal("35.00")
     rescission_days: int = 5
+    receivable_carried_bills: int = 1
+    write_off_code: str = "BD"
 
     def __post_init__(self) -> None:
         if not isinstance(self.version, str) or not self.version:
@@ -53,6 +64,9 @@ class Parameters:
             _check_count(name, getattr(self, name))
         for name in _MONEY:
             _check_money(name, getattr(self, name))
+        code = self.write_off_code
+        if not isinstance(code, str) or not code.isalnum() or not 1 <= len(code) <= 4:
+            raise ValueError(f"write_off_code must be 1 to 4 letters or digits, not {code!r}")
 
 
 def _check_count(name: str, value: Any) -> None:

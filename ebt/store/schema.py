@@ -1,6 +1,7 @@
 """The relational store: SQLAlchemy 2.0 models for partners, premises, meters, accounts,
 supplier periods, processes, inbound files and transactions, findings, decisions, the outbox,
-meter reads, final bills, landlord agreements and work items.
+meter reads, final bills, moves, service periods (who takes service at a premise), landlord
+agreements and work items.
 
 Conventions: surrogate integer keys; business keys (DUNS, account number, meter number) are
 unique; dates are calendar dates in US Eastern time; a supplier period covers
@@ -29,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -66,6 +67,9 @@ class ProcessKind(StrEnum):
     MOVE = "move"
     LANDLORD_REVERSION = "landlord_reversion"
     METER_EXCHANGE = "meter_exchange"
+    TENANT_START = "tenant_start"
+    TENANT_STOP = "tenant_stop"
+    LANDLORD_CHANGE = "landlord_change"
 
 
 class ProcessState(StrEnum):
@@ -324,6 +328,7 @@ class FinalBill(Base):
     ces_id: Mapped[int | None] = mapped_column(ForeignKey("trading_partners.id"))
     receivable_carried_until: Mapped[date | None] = mapped_column(Date)
     written_off_on: Mapped[date | None] = mapped_column(Date)
+    write_off_code: Mapped[str | None] = mapped_column(String(4))
 
 
 class LandlordAgreement(Base):
@@ -336,6 +341,52 @@ class LandlordAgreement(Base):
     season_start: Mapped[str | None] = mapped_column(String(5))  # MM-DD, null = all year
     season_end: Mapped[str | None] = mapped_column(String(5))
     reverts: Mapped[bool] = mapped_column(Boolean, default=True)
+    valid_from: Mapped[date | None] = mapped_column(Date)  # null: since ever
+    valid_to: Mapped[date | None] = mapped_column(Date)  # first day no longer valid; null: open
+
+
+class Move(Base):
+    """A customer's move inside the territory: from which account to which, the dates the
+    customer gave, and what was decided (seamless or not)."""
+
+    __tablename__ = "moves"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id"), index=True)
+    old_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    new_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    called_on: Mapped[date] = mapped_column(Date)
+    move_out: Mapped[date] = mapped_column(Date)  # the final read at the old location
+    move_in: Mapped[date] = mapped_column(Date)  # service starts at the new location
+    standard_offer_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    seamless: Mapped[bool] = mapped_column(Boolean, default=False)
+    ces_id: Mapped[int | None] = mapped_column(ForeignKey("trading_partners.id"))
+    confirmation: Mapped[str] = mapped_column(Text)  # what the customer is told
+
+
+class ServiceRole(StrEnum):
+    TENANT = "tenant"
+    LANDLORD = "landlord"
+
+
+class ServicePeriod(Base):
+    """Whose account takes a service at a premise over [start, end): a tenant's, or the
+    landlord's reversion account between tenants. `pending` until the daily activation finds
+    the start date come and a start read; `end` set in the future is a pending stop."""
+
+    __tablename__ = "service_periods"
+    __table_args__ = (Index("ix_service_periods_premise_start", "premise_id", "start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    premise_id: Mapped[int] = mapped_column(ForeignKey("premises.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    service: Mapped[str] = mapped_column(String(4), default="EL")
+    role: Mapped[str] = mapped_column(String(10))  # ServiceRole
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10))  # PeriodStatus
+    process_id: Mapped[int | None] = mapped_column(ForeignKey("processes.id"))
+    stop_process_id: Mapped[int | None] = mapped_column(ForeignKey("processes.id"))
 
 
 class WorkItem(Base):

@@ -1,0 +1,88 @@
+"""`ebt meter-exchange`: a meter taken out and another put in its place (domain §7)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import click
+
+from ebt.cli.clock import now
+from ebt.cli.options import date_option, out_option
+from ebt.cli.store import db_option, open_store
+from ebt.market.meter_exchange import Exchange, ExchangeError, NewMeter, exchange_meter
+from ebt.market.outbound import write_outbox
+from ebt.market.setup import load_market
+
+
+def _amount(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise click.BadParameter(f"{value!r} is not a number") from None
+    if not number.is_finite() or number < 0:
+        raise click.BadParameter(f"{value!r} must be 0 or more")
+    return number
+
+
+@click.command(
+    "meter-exchange",
+    epilog="""\b
+Examples:
+  ebt --today 2026-11-20 meter-exchange CB1187342 AM9000001 --on 2026-11-20 \\
+      --removed-read 48211 --first-read 0 --multiplier 1 --smart
+""",
+)
+@click.argument("removed")
+@click.argument("installed")
+@date_option("--on", "The day of the exchange.", required=True)
+@click.option("--removed-read", callback=_amount, required=True, help="Final read of REMOVED.")
+@click.option("--first-read", callback=_amount, required=True, help="First read of INSTALLED.")
+@click.option("--multiplier", callback=_amount, default="1", show_default=True)
+@click.option("--type", "meter_type", default="KWH", show_default=True, help="Meter type.")
+@click.option("--smart", is_flag=True, help="The new meter is telemetered (AMI).")
+@click.option("--rate-structures", default="FLAT", show_default=True, help="Comma list.")
+@out_option
+@db_option
+def meter_exchange(
+    removed: str,
+    installed: str,
+    on: date,
+    removed_read: Decimal,
+    first_read: Decimal,
+    multiplier: Decimal,
+    meter_type: str,
+    smart: bool,
+    rate_structures: str,
+    out_dir: Path,
+    db: str | None,
+) -> None:
+    """Meter REMOVED comes out and INSTALLED goes in on --on, at the same premise: the
+    removed meter's final read and the new one's first read are recorded on that day, and
+    the CES of every account there gets a change notice (reason: meter change, REF*TD
+    NM1MQ) with the new meter's number, type and multiplier."""
+    clock, sessions = now(), open_store(db)
+    exchange = Exchange(
+        removed=removed,
+        removed_read=removed_read,
+        new=NewMeter(installed, meter_type, multiplier, smart, rate_structures),
+        first_read=first_read,
+        on=on,
+    )
+    try:
+        result = exchange_meter(sessions, load_market(clock), exchange)
+    except ExchangeError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"{removed} → {installed} at premise {result.premise} on {on} "
+        f"(accounts: {', '.join(result.accounts) or 'none'})"
+    )
+    for notice in result.notices:
+        click.echo(
+            f"  meter change notice to {notice.ces_name} ({notice.ces_id}) for {notice.account}"
+        )
+    for written in write_outbox(sessions, out_dir, now=clock):
+        click.echo(f"wrote {written}")

@@ -1,0 +1,91 @@
+"""`ebt move`: a customer moving inside the territory calls the T&D."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from ebt.cli.clock import now
+from ebt.cli.options import date_option, out_option, read_option
+from ebt.cli.store import db_option, open_store
+from ebt.market.moves import MoveError, MoveRequest, move
+from ebt.market.outbound import write_outbox
+from ebt.market.reads import ReadError, parse_reading
+from ebt.market.setup import load_market
+from ebt.market.tenancy import ServiceError
+
+
+@click.command(
+    "move",
+    epilog="""\b
+Examples:
+  ebt --today 2026-11-16 move 00123098765 --to 00412345678 --move-out 2026-11-30 \\
+      --final-read 48211
+  ebt move 00398765432 --to 00200456789 --move-out 2026-12-01 --move-in 2026-12-01 \\
+      --standard-offer --final-read 3120 --start-read 77410 --out outbound/
+  ebt move 00123098765 --move-out 2026-12-01   # leaving: no new account known
+""",
+)
+@click.argument("old_account")
+@click.option("--to", "new_account", metavar="ACCOUNT", help="The new T&D account, if known.")
+@date_option("--move-out", "Day of the final read at the old location.", required=True)
+@date_option("--move-in", "First day at the new location (default: the move-out date).")
+@date_option("--called", "Day the customer called (default: today).")
+@click.option("--standard-offer", is_flag=True, help="The customer asks for Standard Offer.")
+@read_option("--final-read", "The final read at the old location (per meter if several).")
+@read_option("--start-read", "The start read at the new location (per meter if several).")
+@out_option
+@db_option
+def move_command(
+    old_account: str,
+    new_account: str | None,
+    db: str | None,
+    move_out: date,
+    move_in: date | None,
+    called: date | None,
+    standard_offer: bool,
+    final_read: tuple[str, ...],
+    start_read: tuple[str, ...],
+    out_dir: Path,
+) -> None:
+    """The customer of OLD_ACCOUNT moves: the `move` table decides whether the move is
+    seamless (the CES keeps the customer at the new account: change notice with the old
+    account in REF*45) or finals the CES relationship (drop notice; Standard Offer at the
+    new account). Either way: final read and final bill at the old account, the bill
+    transferred to the new one, the old premise's service stopped (reverting to the
+    landlord where an agreement says so), the new account's started, and the customer's
+    confirmation printed. The move-out date is the day of the final read: service at the
+    old location ends that day."""
+    clock = now()
+    try:
+        request = MoveRequest(
+            old_account=old_account,
+            new_account=new_account,
+            move_out=move_out,
+            move_in=move_in or move_out,
+            called_on=called or clock.date(),
+            standard_offer=standard_offer,
+            final_read=parse_reading(final_read),
+            start_read=parse_reading(start_read),
+        )
+        sessions = open_store(db)
+        result = move(sessions, load_market(clock), request)
+    except (ReadError, ServiceError, MoveError) as error:
+        raise click.ClickException(str(error)) from None
+    verdict = result.verdict
+    if verdict.outcome == "reject":
+        click.echo(
+            f"{old_account}: move not recorded: {verdict.code} (ebt explain {result.reference})",
+            err=True,
+        )
+        raise SystemExit(1)
+    click.echo(
+        f"{old_account}: {verdict.outcome.replace('_', ' ')}; ebt explain {result.reference}"
+    )
+    for notice in result.notices:
+        click.echo(f"  {notice.kind} to {notice.ces_name} ({notice.ces_id}) for {notice.account}")
+    click.echo(f"  confirmation: {result.confirmation}")
+    for written in write_outbox(sessions, out_dir, now=clock):
+        click.echo(f"wrote {written}")

@@ -1,0 +1,251 @@
+"""`ebt tenant start|stop|cancel|read` and `ebt landlord change`: landlord–tenant service
+at premises (domain §6)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import click
+
+from ebt.cli.clock import now
+from ebt.cli.options import date_option, read_option
+from ebt.cli.store import db_option, open_store
+from ebt.market.landlords import LandlordError, change_landlord
+from ebt.market.reads import ReadError, parse_reading, record_reads
+from ebt.market.setup import load_market
+from ebt.market.tenancy import ServiceError, cancel
+from ebt.market.tenants import find_account, tenant_start, tenant_stop
+from ebt.store.schema import Process
+
+PLAIN_ERRORS = (ServiceError, ReadError, LandlordError)
+
+
+@click.group(
+    epilog="""\b
+Examples:
+  ebt --today 2026-11-20 tenant stop 00284695079 --on 2026-12-01 --read 5120
+  ebt --today 2026-11-20 tenant start 00500000002 --on 2026-12-10
+  ebt tenant cancel 42
+"""
+)
+def tenant() -> None:
+    """Tenants' service at premises: starts, stops (with reversion to the landlord),
+    cancellations and start reads. The daily `ebt activate` turns pending starts active."""
+
+
+@tenant.command(
+    "start",
+    epilog="""\b
+Examples:
+  ebt --today 2026-11-20 tenant start 00500000001 --on 2026-12-01 --read 10432
+  ebt tenant start 00500000001 --premise P000000003 --on 2026-12-01
+""",
+)
+@click.argument("account_number")
+@date_option("--on", "The first day of the tenant's service.", required=True)
+@click.option("--premise", metavar="NUMBER", help="The premise (default: the account's).")
+@read_option("--read", "The start read (per meter if several); else record it later.")
+@db_option
+def start(
+    account_number: str, on: date, premise: str | None, read: tuple[str, ...], db: str | None
+) -> None:
+    """ACCOUNT_NUMBER takes the service at its premise from --on, pending until the daily
+    activation finds the start read. A previous tenant's pending stop (or the landlord's,
+    when service reverted) moves to match; a later reversion is cancelled. Starting again
+    with another date cancels the pending start first."""
+    clock, sessions = now(), open_store(db)
+    with sessions() as session:
+        try:
+            started = tenant_start(
+                session,
+                account_number=account_number,
+                on=on,
+                premise_number=premise,
+                reading=parse_reading(read),
+                today=clock.date(),
+                now=clock,
+            )
+        except PLAIN_ERRORS as error:
+            raise click.ClickException(str(error)) from None
+        session.commit()
+        for line in started.replaced:
+            click.echo(f"  {line}")
+        click.echo(
+            f"{account_number}: service from {on} (pending; process #{started.process.id}, "
+            f"period #{started.period.id})"
+        )
+
+
+@tenant.command(
+    "stop",
+    epilog="""\b
+Examples:
+  ebt --today 2026-11-20 tenant stop 00412345678 --on 2026-12-01 --read 33120
+""",
+)
+@click.argument("account_number")
+@date_option(
+    "--on", "The stop date: the final read; the last day served is the day before.", required=True
+)
+@read_option("--read", "The final read (per meter if several).")
+@db_option
+def stop(account_number: str, on: date, read: tuple[str, ...], db: str | None) -> None:
+    """ACCOUNT_NUMBER's service at its premise stops on --on (a pending stop until then).
+    The landlord agreement of the premise (or its building) decides whether the service
+    reverts to the landlord's account from that day (`landlord_reversion` table; ebt
+    explain with the printed reference). An account a CES serves moves out with `ebt move`,
+    which also finals the CES relationship."""
+    clock, sessions = now(), open_store(db)
+    market = load_market(clock)
+    with sessions() as session:
+        try:
+            process, stopped = tenant_stop(
+                session,
+                market.rulebook,
+                account_number=account_number,
+                on=on,
+                reading=parse_reading(read),
+                today=clock.date(),
+                now=clock,
+            )
+        except PLAIN_ERRORS as error:
+            raise click.ClickException(str(error)) from None
+        session.commit()
+        click.echo(f"{account_number}: service stops on {on} (process #{process.id})")
+        if stopped.verdict is not None:
+            reverted = stopped.reversion is not None
+            click.echo(
+                f"  reversion: {stopped.verdict.outcome}"
+                + (f" from {on}" if reverted else "")
+                + f"; ebt explain {stopped.reference}"
+            )
+
+
+@tenant.command(
+    "cancel",
+    epilog="""\b
+Examples:
+  ebt tenant cancel 42
+""",
+)
+@click.argument("process_id", type=int)
+@db_option
+def cancel_command(process_id: int, db: str | None) -> None:
+    """Cancel the pending tenant start or stop PROCESS_ID (see `ebt account show`) before it
+    is activated: a cancelled start gives back the stop it moved; a cancelled stop cancels
+    the landlord's reversion it caused."""
+    clock, sessions = now(), open_store(db)
+    with sessions() as session:
+        process = session.get(Process, process_id)
+        if process is None:
+            raise click.ClickException(f"no process #{process_id}")
+        try:
+            done = cancel(session, process, clock.date())
+        except ServiceError as error:
+            raise click.ClickException(str(error)) from None
+        session.commit()
+    click.echo(f"process #{process_id} cancelled")
+    for line in done:
+        click.echo(f"  {line}")
+
+
+@tenant.command(
+    "read",
+    epilog="""\b
+Examples:
+  ebt tenant read 00500000001 --on 2026-12-01 --read 10432
+  ebt tenant read 00277348098 --on 2026-12-01 --read CB4403918=5521
+""",
+)
+@click.argument("account_number")
+@date_option("--on", "The day the meter was read.", required=True)
+@read_option("--read", "The read (per meter if several).")
+@click.option(
+    "--kind",
+    type=click.Choice(["start", "final", "cycle"]),
+    default="start",
+    show_default=True,
+    help="What the read is for.",
+)
+@db_option
+def read_command(
+    account_number: str, on: date, read: tuple[str, ...], kind: str, db: str | None
+) -> None:
+    """Record a read of the meters at ACCOUNT_NUMBER's premise (a start read the daily
+    activation was waiting for, say)."""
+    clock, sessions = now(), open_store(db)
+    with sessions() as session:
+        try:
+            account = find_account(session, account_number)
+            rows = record_reads(
+                session,
+                premise_id=account.premise_id,
+                account_id=account.id,
+                on=on,
+                kind=kind,
+                reading=parse_reading(read),
+                process_id=None,
+                now=clock,
+            )
+        except PLAIN_ERRORS as error:
+            raise click.ClickException(str(error)) from None
+        session.commit()
+    click.echo(f"{account_number}: {len(rows)} {kind} read(s) on {on}")
+
+
+@click.group(
+    epilog="""\b
+Examples:
+  ebt --today 2026-11-20 landlord change P000000001 00500000001 --on 2026-12-01
+"""
+)
+def landlord() -> None:
+    """Landlord agreements of multi-unit buildings."""
+
+
+@landlord.command(
+    "change",
+    epilog="""\b
+Examples:
+  ebt --today 2026-11-20 landlord change P000000001 00500000009 --on 2026-12-01
+""",
+)
+@click.argument("parent_premise")
+@click.argument("landlord_account")
+@date_option("--on", "The day the new landlord takes over.", required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@db_option
+def change(parent_premise: str, landlord_account: str, on: date, fmt: str, db: str | None) -> None:
+    """The building PARENT_PREMISE and all its units change landlord in one step: their
+    agreements go on with LANDLORD_ACCOUNT from --on, and reversions from that day go to
+    it."""
+    clock, sessions = now(), open_store(db)
+    with sessions() as session:
+        try:
+            done = change_landlord(
+                session,
+                parent=parent_premise,
+                landlord=landlord_account,
+                on=on,
+                today=clock.date(),
+                now=clock,
+            )
+        except LandlordError as error:
+            raise click.ClickException(str(error)) from None
+        session.commit()
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "premises": list(done.premises),
+                    "agreements": done.agreements,
+                    "reversions": done.reversions,
+                }
+            )
+        )
+        return
+    click.echo(
+        f"{parent_premise}: {done.agreements} agreement(s) over {len(done.premises)} premises "
+        f"now with {landlord_account} from {on}; {done.reversions} reversion(s) moved"
+    )

@@ -1,0 +1,84 @@
+"""`ebt workitems`: exceptions for a person to resolve, and `ebt workitems resolve ID`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+from sqlalchemy import select
+
+from ebt.cli.clock import now
+from ebt.cli.sources import format_option
+from ebt.cli.store import db_option, open_store
+from ebt.store.schema import Account, WorkItem
+
+
+@click.group(
+    "workitems",
+    invoke_without_command=True,
+    epilog="""\b
+Examples:
+  ebt workitems
+  ebt workitems --all --format json
+  ebt workitems resolve 3
+""",
+)
+@click.option("--all", "show_all", is_flag=True, help="Resolved ones too.")
+@format_option
+@db_option
+@click.pass_context
+def workitems(ctx: click.Context, show_all: bool, fmt: str, db: str | None) -> None:
+    """The open work items (exceptions the engine could not settle: a start with no read,
+    a reversion to a closed landlord account, a final bill to transfer...)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    sessions = open_store(db)
+    query = select(WorkItem, Account.number).outerjoin(Account, Account.id == WorkItem.account_id)
+    if not show_all:
+        query = query.where(WorkItem.status == "open")
+    with sessions() as session:
+        items = [
+            _view(item, number) for item, number in session.execute(query.order_by(WorkItem.id))
+        ]
+    if fmt == "json":
+        click.echo(json.dumps({"work_items": items}, indent=2))
+        return
+    for item in items:
+        click.echo(
+            f"#{item['id']:<5} {item['status']:<8} {item['kind']:<14} "
+            f"{item['account'] or '-':<12} {item['description']}"
+        )
+    if not items:
+        click.echo("no work items", err=True)
+
+
+def _view(item: WorkItem, account: str | None) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "status": item.status,
+        "account": account,
+        "process": item.process_id,
+        "description": item.description,
+        "created_at": item.created_at.isoformat(timespec="seconds"),
+        "resolved_at": item.resolved_at.isoformat(timespec="seconds") if item.resolved_at else None,
+    }
+
+
+@workitems.command("resolve")
+@click.argument("item_id", type=int)
+@db_option
+def resolve(item_id: int, db: str | None) -> None:
+    """Close work item ITEM_ID."""
+    sessions = open_store(db)
+    with sessions() as session:
+        item = session.get(WorkItem, item_id)
+        if item is None:
+            raise click.ClickException(f"no work item #{item_id}; `ebt workitems` lists them")
+        if item.status != "open":
+            raise click.ClickException(f"work item #{item_id} is already {item.status}")
+        item.status = "resolved"
+        item.resolved_at = now()
+        session.commit()
+    click.echo(f"work item #{item_id} resolved")

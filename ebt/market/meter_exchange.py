@@ -1,0 +1,211 @@
+"""A meter exchange (domain §7): the removed meter's final read and the new meter's first
+read on the same day, so that billing spans both, and a change notice (reason: meter
+change) to the CES of every account at the premise that one serves on that day.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ebt.guides.loader import default_guidebook
+from ebt.mapping.mapper import guidebook_mapping, to_segments
+from ebt.mapping.records import Meter as MeterRecord
+from ebt.mapping.records import Transaction814
+from ebt.market.account import AccountAggregate
+from ebt.market.decider import Market, Reference
+from ebt.market.notices import meter_change_notice, notice_reference
+from ebt.market.rows import read_accounts, read_periods
+from ebt.market.tenancy import new_process
+from ebt.store.schema import (
+    Account,
+    Meter,
+    MeterInstallation,
+    MeterRead,
+    Outbox,
+    Premise,
+    ProcessKind,
+)
+
+
+class ExchangeError(ValueError):
+    """The exchange cannot be recorded as given (said plainly)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewMeter:
+    number: str
+    type: str = "KWH"
+    multiplier: Decimal = Decimal(1)
+    smart: bool = False
+    rate_structures: str = "FLAT"
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    removed: str  # the meter taken out
+    removed_read: Decimal
+    new: NewMeter
+    first_read: Decimal
+    on: date
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeResult:
+    premise: str
+    accounts: tuple[str, ...]
+    notices: tuple[Transaction814, ...]
+
+
+def exchange_meter(
+    sessions: sessionmaker[Session], market: Market, exchange: Exchange
+) -> ExchangeResult:
+    """Record the exchange and queue the CES notices, in one database transaction."""
+    with sessions() as session:
+        installed = _installation(session, exchange)
+        meter = _new_meter(session, exchange.new)
+        installed.removed_on = exchange.on
+        session.add(
+            MeterInstallation(
+                meter_id=meter.id, premise_id=installed.premise_id, installed_on=exchange.on
+            )
+        )
+        accounts = list(
+            session.scalars(
+                select(Account)
+                .where(Account.premise_id == installed.premise_id)
+                .where(Account.status != "closed")
+                .order_by(Account.number)
+            )
+        )
+        holder = accounts[0].id if accounts else None
+        for meter_id, kind, value in (
+            (installed.meter_id, "exchange", exchange.removed_read),
+            (meter.id, "first", exchange.first_read),
+        ):
+            session.add(
+                MeterRead(
+                    meter_id=meter_id,
+                    account_id=holder,
+                    read_on=exchange.on,
+                    kind=kind,
+                    value=value,
+                )
+            )
+        notices = _notify(session, market, exchange, accounts)
+        premise = installed.premise_id
+        row = session.get(Premise, premise)
+        result = ExchangeResult(
+            row.number if row else str(premise), tuple(a.number for a in accounts), notices
+        )
+        session.commit()
+    return result
+
+
+def _installation(session: Session, exchange: Exchange) -> MeterInstallation:
+    removed = session.scalar(select(Meter).where(Meter.number == exchange.removed))
+    if removed is None:
+        raise ExchangeError(f"no meter {exchange.removed!r}; ebt find --meter shows meters")
+    installed = session.scalar(
+        select(MeterInstallation)
+        .where(MeterInstallation.meter_id == removed.id)
+        .where(MeterInstallation.installed_on < exchange.on)
+        .where(
+            or_(MeterInstallation.removed_on.is_(None), MeterInstallation.removed_on > exchange.on)
+        )
+    )
+    if installed is None:
+        raise ExchangeError(
+            f"meter {exchange.removed} is not installed anywhere on {exchange.on} "
+            "(or was installed that very day)"
+        )
+    later = session.scalar(
+        select(MeterInstallation.id)
+        .where(MeterInstallation.meter_id == removed.id)
+        .where(MeterInstallation.installed_on > exchange.on)
+    )
+    if installed.removed_on is not None or later is not None:
+        raise ExchangeError(f"meter {exchange.removed} already has a removal after {exchange.on}")
+    return installed
+
+
+def _new_meter(session: Session, new: NewMeter) -> Meter:
+    meter = session.scalar(select(Meter).where(Meter.number == new.number))
+    if meter is not None:
+        busy = session.scalar(
+            select(MeterInstallation.id)
+            .where(MeterInstallation.meter_id == meter.id)
+            .where(MeterInstallation.removed_on.is_(None))
+        )
+        if busy is not None:
+            raise ExchangeError(f"meter {new.number} is installed elsewhere; remove it first")
+        meter.multiplier_active = new.multiplier
+        return meter
+    meter = Meter(
+        number=new.number,
+        type=new.type,
+        smart=new.smart,
+        multiplier_active=new.multiplier,
+        rate_structures=new.rate_structures,
+    )
+    session.add(meter)
+    session.flush()
+    return meter
+
+
+def _notify(
+    session: Session, market: Market, exchange: Exchange, accounts: list[Account]
+) -> tuple[Transaction814, ...]:
+    reference = Reference(session)
+    mapping = guidebook_mapping(default_guidebook(), "814", market.today)
+    new = exchange.new
+    record = MeterRecord(new.number, new.type, new.multiplier)
+    sent: list[Transaction814] = []
+    for account in accounts:
+        aggregate = AccountAggregate(read_accounts(session, [account.number])[0])
+        aggregate.periods.extend(read_periods(session, [account.id], {}))
+        serving = aggregate.supplier_on(exchange.on)
+        bgn = notice_reference("X", account.number, new.number, exchange.on)
+        process = new_process(
+            session,
+            kind=ProcessKind.METER_EXCHANGE,
+            account_id=account.id,
+            today=market.today,
+            now=market.now,
+            reference=bgn,
+            effective_on=exchange.on,
+        )
+        process.ces_id = serving
+        process.detail = json.dumps(
+            {"removed": exchange.removed, "installed": new.number, "on": exchange.on.isoformat()}
+        )
+        ces = reference.by_id.get(serving) if serving is not None else None
+        if ces is None:
+            continue
+        notice = meter_change_notice(
+            reference=bgn,
+            today=market.today,
+            account=account.number,
+            td=reference.td,
+            ces=ces,
+            effective=exchange.on,
+            meter=record,
+        )
+        session.add(
+            Outbox(
+                recipient=ces.duns,
+                set_id="814",
+                kind=str(notice.kind),
+                body=json.dumps(to_segments(notice, mapping)),
+                process_id=process.id,
+                account_number=account.number,
+                created_at=market.now,
+            )
+        )
+        sent.append(notice)
+    return tuple(sent)
