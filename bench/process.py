@@ -40,28 +40,66 @@ def build_store(url: str, accounts: int) -> None:
     engine = make_engine(url)
     upgrade(engine)
     with engine.begin() as db:
-        db.execute(insert(TradingPartner), [
-            {"duns": generate.TD_ID, "name": generate.TD_NAME, "role": "T&D"},
-            {"duns": generate.CES_ID, "name": generate.CES_NAME, "role": "CES"},
-        ])
-        db.execute(insert(CycleRead), [
-            {"bill_cycle": c, "read_date": date(y, m, 1 + i)}
-            for i, c in enumerate(CYCLES) for y in (2026, 2027) for m in range(1, 13)
-        ])
+        db.execute(
+            insert(TradingPartner),
+            [
+                {"duns": generate.TD_ID, "name": generate.TD_NAME, "role": "T&D"},
+                {"duns": generate.CES_ID, "name": generate.CES_NAME, "role": "CES"},
+            ],
+        )
+        db.execute(
+            insert(CycleRead),
+            [
+                {"bill_cycle": c, "read_date": date(y, m, 1 + i)}
+                for i, c in enumerate(CYCLES)
+                for y in (2026, 2027)
+                for m in range(1, 13)
+            ],
+        )
     step = 20_000
     for first in range(1, accounts + 1, step):
         numbers = range(first, min(first + step, accounts + 1))
         with engine.begin() as db:
-            db.execute(insert(Premise), [
-                {"id": n, "number": f"P{n:09d}", "street": "1 MAIN ST", "city": "AUGUSTA",
-                 "state": "ME", "postal_code": "04330"} for n in numbers])
-            db.execute(insert(Account), [
-                {"id": n, "number": f"{_account(n):011d}", "customer_name": "CUSTOMER",
-                 "premise_id": n, "bill_cycle": CYCLES[n % 21], "opened_on": date(2020, 1, 1)}
-                for n in numbers])
-            db.execute(insert(SupplierPeriod), [
-                {"account_id": n, "supplier_id": None, "start": date(2020, 1, 1),
-                 "status": "active"} for n in numbers])
+            db.execute(
+                insert(Premise),
+                [
+                    {
+                        "id": n,
+                        "number": f"P{n:09d}",
+                        "street": "1 MAIN ST",
+                        "city": "AUGUSTA",
+                        "state": "ME",
+                        "postal_code": "04330",
+                    }
+                    for n in numbers
+                ],
+            )
+            db.execute(
+                insert(Account),
+                [
+                    {
+                        "id": n,
+                        "number": f"{_account(n):011d}",
+                        "customer_name": "CUSTOMER",
+                        "premise_id": n,
+                        "bill_cycle": CYCLES[n % 21],
+                        "opened_on": date(2020, 1, 1),
+                    }
+                    for n in numbers
+                ],
+            )
+            db.execute(
+                insert(SupplierPeriod),
+                [
+                    {
+                        "account_id": n,
+                        "supplier_id": None,
+                        "start": date(2020, 1, 1),
+                        "status": "active",
+                    }
+                    for n in numbers
+                ],
+            )
     engine.dispose()
 
 
@@ -86,8 +124,13 @@ def measure(url: str, path: Path, out: Path) -> dict[str, float]:
     write_outbox(sessions, out, now=now)
     total = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"transactions": summary.transactions, "decided_s": decided, "total_s": total,
-            "peak_rss_mib": peak, "outcomes": summary.outcomes}  # type: ignore[dict-item]
+    return {
+        "transactions": summary.transactions,
+        "decided_s": decided,
+        "total_s": total,
+        "peak_rss_mib": peak,
+        "outcomes": summary.outcomes,
+    }  # type: ignore[dict-item]
 
 
 def run(count: int, work: Path) -> dict[str, float]:
@@ -98,7 +141,10 @@ def run(count: int, work: Path) -> dict[str, float]:
     build_store(url, count)
     child = subprocess.run(
         [sys.executable, __file__, "--measure", url, str(path), str(work / f"out-{count}")],
-        check=True, capture_output=True, text=True)
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     result: dict[str, float] = json.loads(child.stdout)
     return result
 
@@ -112,15 +158,20 @@ def main() -> None:
         url, path, out = args.measure
         print(json.dumps(measure(url, Path(path), Path(out))))
         return
-    print("| enrollments | decided + committed s | with outbound files s | transactions/s "
-          "| peak RSS MiB |")
+    print(
+        "| enrollments | decided + committed s | with outbound files s | transactions/s "
+        "| peak RSS MiB |"
+    )
     print("|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory(prefix="ebt-bench-") as tmp:
         for count in args.transactions or [100_000]:
             r = run(count, Path(tmp))
             rate = r["transactions"] / r["total_s"]
-            print(f"| {count:,} | {r['decided_s']:.1f} | {r['total_s']:.1f} | {rate:,.0f} "
-                  f"| {r['peak_rss_mib']:.0f} |", flush=True)
+            print(
+                f"| {count:,} | {r['decided_s']:.1f} | {r['total_s']:.1f} | {rate:,.0f} "
+                f"| {r['peak_rss_mib']:.0f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -9,9 +9,13 @@ from ebt.cli.account import account, explain, find
 from ebt.cli.ack import ack
 from ebt.cli.clock import today_option
 from ebt.cli.load import load
+from ebt.cli.partners import partners
 from ebt.cli.process import process
+from ebt.cli.scheduler import scheduler
 from ebt.cli.show import show
 from ebt.cli.standard_offer import standard_offer
+from ebt.cli.status import status_command
+from ebt.cli.sweep import ack_check, resend, sweep
 from ebt.cli.validate import validate
 from ebt.runtime import tune_for_batch
 
@@ -40,3 +44,9 @@ main.add_command(explain)
 main.add_command(find)
 main.add_command(standard_offer)
 main.add_command(load)
+main.add_command(sweep)
+main.add_command(resend)
+main.add_command(ack_check)
+main.add_command(partners)
+main.add_command(scheduler)
+main.add_command(status_command, name="status")

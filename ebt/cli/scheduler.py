@@ -1,0 +1,59 @@
+"""`ebt scheduler run`: the sweeps and checks on their schedule, until stopped."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from ebt.cli.clock import now
+from ebt.cli.sweep import inbound_line, run_inbound
+from ebt.cli.sweeps import config_option, open_engine, read_config
+from ebt.sweep import schedule
+from ebt.sweep.config import SweepConfig
+from ebt.sweep.outbound import overdue_acks, sweep_outbound
+
+
+@click.group()
+def scheduler() -> None:
+    """Run the sweeps on the configuration's schedule."""
+
+
+@scheduler.command(
+    epilog="""Stops cleanly on SIGTERM or Ctrl-C (the job running then finishes first).
+
+\b
+Examples:
+  ebt scheduler run --config partners.toml --db postgresql://ebt@db/ebt
+""",
+)
+@config_option
+@click.option("--db", "db", metavar="URL", default=None, help="Database URL.")
+def run(config_path: Path, db: str | None) -> None:
+    """Inbound sweeps every N minutes on business days, outbound sweeps at set times, the
+    daily activation and the 997-overdue check; a log line per run."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    config = read_config(config_path)
+    schedule.run(config, actions(config, db), lambda: now().date())
+
+
+def actions(config: SweepConfig, db: str | None) -> schedule.Actions:
+    engine, sessions = open_engine(db)
+
+    def inbound() -> str:
+        return inbound_line(run_inbound(config, db))
+
+    def outbound() -> str:
+        return f"{len(sweep_outbound(engine, sessions, config, now()).files)} file(s) written"
+
+    def ack_check() -> str:
+        return f"{len(overdue_acks(sessions, config, now()))} new overdue-997 work item(s)"
+
+    hook = schedule.activation_hook()
+
+    def activation() -> str:
+        assert hook is not None
+        return f"activation: {hook(sessions, now())}"
+
+    return schedule.Actions(inbound, outbound, ack_check, activation if hook else None)
