@@ -123,6 +123,27 @@ def outbound(config_path: Path, db: str | None) -> None:
 
 
 @sweep.command(
+    name="all",
+    epilog="""\b
+Examples:
+  ebt sweep all --config partners.toml
+""",
+)
+@config_option
+@click.option("--db", "db", metavar="URL", default=None, help="Database URL.")
+def sweep_all(config_path: Path, db: str | None) -> None:
+    """The inbound sweep, then the outbound sweep."""
+    config = read_config(config_path)
+    summary = run_inbound(config, db)
+    click.echo(inbound_line(summary))
+    engine, sessions = open_engine(db)
+    out = sweep_outbound(engine, sessions, config, now())
+    click.echo(f"outbound: {len(out.files)} file(s) written")
+    if summary.errors or summary.problems:
+        raise SystemExit(1)
+
+
+@sweep.command(
     epilog="""\b
 Examples:
   ebt --today 2026-11-20 sweep demo

@@ -143,7 +143,7 @@ class DecidePhase:
             rows = session.execute(
                 select(Interchange.control, Interchange.id).where(Interchange.file_id == file_id)
             )
-            self.interchanges[file_id] = dict(rows.tuples().all())
+            self.interchanges[file_id] = {control: id_ for control, id_ in rows.all()}
         return self.interchanges[file_id]
 
 

@@ -48,8 +48,12 @@ class Locks:
             self.connection.commit()
 
     def close(self) -> None:
+        """Release every lock this worker holds (a pooled connection outlives `close`)."""
         if self.connection is not None:
+            self.connection.execute(text("SELECT pg_advisory_unlock_all()"))
+            self.connection.commit()
             self.connection.close()
+            self.connection = None
 
     def __enter__(self) -> Locks:
         return self
