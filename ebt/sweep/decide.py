@@ -143,7 +143,7 @@ class DecidePhase:
             rows = session.execute(
                 select(Interchange.control, Interchange.id).where(Interchange.file_id == file_id)
             )
-            self.interchanges[file_id] = {control: id_ for control, id_ in rows.all()}
+            self.interchanges[file_id] = {str(c): int(i) for c, i in rows.all()}
         return self.interchanges[file_id]
 
 
