@@ -6,6 +6,7 @@ gives — every transaction decided once, every answer written once, every file 
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import shutil
@@ -127,7 +128,7 @@ def outcome(folder: Path) -> dict[str, object]:
         by_account.setdefault(period.account_id, []).append(period)
     for spans in by_account.values():  # one supplier per day: no overlaps, no gaps
         spans.sort(key=lambda p: p.start)
-        for before, after in zip(spans, spans[1:], strict=False):
+        for before, after in itertools.pairwise(spans):
             assert before.end == after.start, (before.start, before.end, after.start)
     answers: Counter[tuple[str, str]] = Counter()
     for path in sorted((folder / "ces" / "outbound").glob("*.x12")):
