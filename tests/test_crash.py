@@ -19,6 +19,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
+from sweep_support import (
+    TODAY,
+    account_number,
+    build_store,
+    inbox_file,
+    sets_in,
+    write_config,
+)
 
 from ebt.cli import main
 from ebt.store.database import make_engine, session_factory
@@ -30,14 +38,6 @@ from ebt.store.schema import (
     Outbox,
     SupplierPeriod,
     Transaction,
-)
-from tests.sweep_support import (
-    TODAY,
-    account_number,
-    build_store,
-    inbox_file,
-    sets_in,
-    write_config,
 )
 
 FILES = 5

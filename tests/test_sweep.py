@@ -9,11 +9,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from sqlalchemy import select
+from sweep_support import sets_in, write_config
 
 from ebt.cli import main
 from ebt.store.database import make_engine, session_factory
 from ebt.store.schema import FindingRow, OutboundFile, Transaction
-from tests.sweep_support import sets_in, write_config
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = ROOT / "fixtures" / "x12" / "good"

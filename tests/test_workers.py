@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import PostgresSchemas
 from sqlalchemy import func, select
+from sweep_support import TODAY, account_number, build_store, inbox_file, write_config
 
 from ebt.cli import main
 from ebt.store.database import make_engine, session_factory
 from ebt.store.schema import Decision, InboundFile, Interchange, Outbox, Transaction
-from tests.conftest import PostgresSchemas
-from tests.sweep_support import TODAY, account_number, build_store, inbox_file, write_config
 
 pytestmark = pytest.mark.postgres
 
