@@ -103,58 +103,62 @@ class InboundSweep:
             )
         for path in orphans(self.config.work):
             if str(path) not in known:
-                self.record(path, claimed_partner(path) or "")
+                with self.sessions() as session:
+                    hold_in_transaction(session, SINGLETON_LOCKS, CLAIM_ORDER, wait=True)
+                    self.record(session, path, claimed_partner(path) or "")
 
     def claim_waiting(self) -> int:
+        """Claim the waiting files, oldest first. The rename and the numbering happen under
+        one lock across workers, so the numbers follow the order the files were taken in."""
         count = 0
         for item in waiting(self.config):
-            claimed = claim(item, self.config.work, self.market.now)
-            if claimed is None:
-                continue
-            crash_point("claim")
-            self.record(claimed, item.partner.duns)
+            with self.sessions() as session:
+                hold_in_transaction(session, SINGLETON_LOCKS, CLAIM_ORDER, wait=True)
+                claimed = claim(item, self.config.work, self.market.now)
+                if claimed is None:
+                    continue
+                crash_point("claim")
+                self.record(session, claimed, item.partner.duns)
             count += 1
         return count
 
-    def record(self, path: Path, partner: str) -> None:
-        """Number the claimed file in delivery order (one at a time across workers) and
-        record it with its hash; a repeat of a file already received is refused."""
+    def record(self, session: Session, path: Path, partner: str) -> None:
+        """Record the claimed file with its hash and its number in delivery order (the
+        caller holds the claim lock); a repeat of a file already received is refused."""
         digest, size = file_digest(path)
-        with self.sessions() as session:
-            hold_in_transaction(session, SINGLETON_LOCKS, CLAIM_ORDER, wait=True)
-            known = session.scalar(select(InboundFile).where(InboundFile.sha256 == digest))
-            if known is not None and known.path == str(path):
-                return  # recorded already (by a worker that claimed it, or an earlier run)
-            if known is not None:
-                target = archive_path(self.config.archive, path, self.market.now)
-                session.add(
-                    FindingRow(
-                        file_id=known.id,
-                        code="DUPLICATE-FILE",
-                        severity="error",
-                        message=(
-                            f"{original_name(path)} from {partner} has the same bytes as "
-                            f"{known.name} received {known.received_at:%Y-%m-%d %H:%M}; it was "
-                            f"not processed again (kept as {target})."
-                        ),
-                    )
-                )
-                session.commit()
-                move(path, target)
-                self.summary.duplicates.append(original_name(path))
-                return
+        known = session.scalar(select(InboundFile).where(InboundFile.sha256 == digest))
+        if known is not None and known.path == str(path):
+            return  # recorded already (by a worker that claimed it, or an earlier run)
+        if known is not None:
+            target = archive_path(self.config.archive, path, self.market.now)
             session.add(
-                InboundFile(
-                    name=original_name(path),
-                    sha256=digest,
-                    size=size,
-                    status="claimed",
-                    received_at=self.market.now,
-                    partner=partner,
-                    path=str(path),
+                FindingRow(
+                    file_id=known.id,
+                    code="DUPLICATE-FILE",
+                    severity="error",
+                    message=(
+                        f"{original_name(path)} from {partner} has the same bytes as "
+                        f"{known.name} received {known.received_at:%Y-%m-%d %H:%M}; it was "
+                        f"not processed again (kept as {target})."
+                    ),
                 )
             )
             session.commit()
+            move(path, target)
+            self.summary.duplicates.append(original_name(path))
+            return
+        session.add(
+            InboundFile(
+                name=original_name(path),
+                sha256=digest,
+                size=size,
+                status="claimed",
+                received_at=self.market.now,
+                partner=partner,
+                path=str(path),
+            )
+        )
+        session.commit()
         self.summary.claimed += 1
 
     # -- reading ---------------------------------------------------------------------------
