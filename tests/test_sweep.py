@@ -67,7 +67,13 @@ def test_requests_are_swept_decided_answered_and_archived(store_url: str, tmp_pa
     assert archived == sorted(SENDERS)
     assert not list((tmp_path / "partners").glob("*/inbound/*"))
     answers = sorted((tmp_path / "partners").glob("*/outbound/*.x12"))
-    assert [p.parent.parent.name for p in answers] == ["acadia", "katahdin", "pine-tree"]
+    assert [p.parent.parent.name for p in answers] == [
+        "acadia", "katahdin", "katahdin", "pine-tree",
+    ]  # fmt: skip
+    # Katahdin asks for a TA1 for every interchange (ta1 = "always"): its own file
+    (ta1,) = [p for p in answers if "TA1*" in p.read_text()]
+    assert ta1.parent.parent.name == "katahdin" and "TA1*000000342*" in ta1.read_text()
+    assert "*A*000~" in ta1.read_text()
     kinds = []
     for path in answers:
         results = sets_in(path)
@@ -78,13 +84,17 @@ def test_requests_are_swept_decided_answered_and_archived(store_url: str, tmp_pa
     deliver(tmp_path, "814-enrollment-request.x12", as_name="again.x12")
     changed = (GOOD / "814-enrollment-request.x12").read_bytes().replace(b"0001*", b"0009*", 1)
     deliver(tmp_path, "814-enrollment-request.x12", changed, as_name="same-isa13.x12")
+    change = (GOOD / "814-change-request.x12").read_bytes()
+    test_mode = change.replace(b"*0*P*>", b"*0*T*>").replace(b"000002207", b"999902207")
+    deliver(tmp_path, "814-change-request.x12", test_mode, as_name="test-mode.x12")
     output = sweep(config, store_url)
     assert "1 repeated file(s) refused: again.x12" in output
+    assert "2 interchange(s) refused" in output and "test-mode.x12 ISA13 999902207" in output
     assert "0 transaction(s) decided" in output
     sessions = session_factory(make_engine(store_url))
     with sessions() as session:
         codes = set(session.scalars(select(FindingRow.code)))
-        assert {"DUPLICATE-FILE", "DUPLICATE-INTERCHANGE"} <= codes
+        assert {"DUPLICATE-FILE", "DUPLICATE-INTERCHANGE", "ISA15-MODE"} <= codes
         assert len(session.scalars(select(Transaction)).all()) == 4
 
 
@@ -179,6 +189,6 @@ def test_partners_check_names_file_key_and_fix(tmp_path: Path) -> None:
 
 def test_the_demo_sweep_runs_on_the_bundled_files(tmp_path: Path) -> None:
     output = run("--today", TODAY, "sweep", "demo", "--folder", str(tmp_path / "demo"))
-    assert "4 request(s) decided, 3 outbound file(s)" in output
+    assert "4 request(s) decided, 4 outbound file(s)" in output
     again = run("--today", TODAY, "sweep", "demo", "--folder", str(tmp_path / "demo"))
     assert "4 request(s) decided" in again  # a fresh demo each time

@@ -96,6 +96,11 @@ def inbound_line(summary: InboundSummary) -> str:
         parts.append(
             f"{len(summary.duplicates)} repeated file(s) refused: {', '.join(summary.duplicates)}"
         )
+    if summary.refused:
+        parts.append(
+            f"{len(summary.refused)} interchange(s) refused (repeated, or test/production): "
+            + ", ".join(summary.refused)
+        )
     if summary.errors:
         parts.append(f"{len(summary.errors)} file(s) to error/: {', '.join(summary.errors)}")
     return "; ".join(parts)

@@ -50,6 +50,7 @@ class InboundSummary:
     ingested: int = 0
     archived: int = 0
     duplicates: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # interchanges: repeated, test/production
     errors: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     decided: DecideSummary = field(default_factory=DecideSummary)
@@ -209,6 +210,10 @@ class InboundSweep:
             self._error(file, summary.problems or ["the file holds no X12 interchange"])
             return
         self.summary.ingested += 1
+        self.summary.refused += [
+            f"{file.name} ISA13 {c}"
+            for c in summary.duplicate_interchanges + summary.refused_interchanges
+        ]
         self.summary.problems.extend(f"{file.name}: {p}" for p in summary.problems)
         self.progress("ingest", summary.sets)
 

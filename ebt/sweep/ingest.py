@@ -39,6 +39,7 @@ from ebt.sweep.config import SweepConfig
 from ebt.sweep.faults import crash_point
 from ebt.sweep.queue import envelope_head, partition_of, separators_text, set_text
 from ebt.syntax.envelope import GroupEnd, InterchangeEnd
+from ebt.syntax.envelope import Interchange as EnvelopeInterchange
 
 QUEUE_BATCH = 1000
 
@@ -48,6 +49,7 @@ class IngestSummary:
     file: str
     sets: int = 0
     duplicate_interchanges: list[str] = field(default_factory=list)
+    refused_interchanges: list[str] = field(default_factory=list)  # test/production mismatch
     acks_matched: int = 0
     problems: list[str] = field(default_factory=list)  # errors outside the sets
     readable: bool = True
@@ -138,6 +140,13 @@ class _Ingest:
                 session.commit()
                 self.known.add(control)
                 return True
+            refused = self._mode_mismatch(inter)
+            if refused is not None:
+                self.summary.refused_interchanges.append(control)
+                session.add(_finding_row(self.file.id, "ISA15-MODE", refused))
+                session.commit()
+                self.known.add(control)
+                return True
             session.add(
                 Interchange(
                     file_id=self.file.id,
@@ -150,6 +159,21 @@ class _Ingest:
             session.commit()
             self.known.add(control)
         return False
+
+    def _mode_mismatch(self, inter: EnvelopeInterchange) -> str | None:
+        """Why a test interchange from a production partner (or the reverse) is refused."""
+        partner = self.config.partner(inter.sender[1]) or self.config.partner(
+            self.file.partner or ""
+        )
+        if partner is None or inter.production == partner.production:
+            return None
+        marked = "production (ISA15 P)" if inter.production else "test (ISA15 T)"
+        wanted = "production" if partner.production else "test"
+        return (
+            f"Interchange {inter.control} from {inter.sender[1]} is marked {marked}, but "
+            f"{partner.name} is configured for {wanted} exchange ([[partner]] production in "
+            f"{self.config.source.name}); it is not processed."
+        )
 
     def _set(self, result: SetResult) -> None:
         if self.skipping:
@@ -206,6 +230,17 @@ class _Ingest:
             session.add_all(_finding_row(self.file.id, f.code, f.message, f) for f in self.findings)
             for answer in self.answers:
                 partner = self.config.partner(answer.interchange.sender[1])
+                ta1 = _ta1(answer, partner.acknowledgments.ta1 if partner else "on_error")
+                if ta1 is not None:
+                    session.add(
+                        Outbox(
+                            recipient=answer.interchange.sender[1],
+                            set_id="TA1",
+                            kind=f"ta1:{self.file.id}",
+                            body=json.dumps(ta1),
+                            created_at=self.market.now,
+                        )
+                    )
                 if partner is not None and not partner.acknowledgments.send_997:
                     continue
                 for ack in answer.acks:
@@ -245,6 +280,19 @@ def match_acks(session: Session, acks: list[tuple[str, FunctionalAck]], market: 
         sent.acked_at = market.now
         matched += 1
     return matched
+
+
+def _ta1(answer: InterchangeAck, preference: str) -> dict[str, str] | None:
+    """The TA1 the interchange gets under the partner's preference (always, on_error, never)."""
+    if preference == "never":
+        return None
+    if answer.ta1 is not None:
+        code, note = answer.ta1
+    elif preference == "always":
+        code, note = "A", "000"
+    else:
+        return None
+    return {"control": answer.interchange.control, "code": code, "note": note}
 
 
 def _finding_row(file_id: int, code: str, message: str, found: Finding | None = None) -> FindingRow:
