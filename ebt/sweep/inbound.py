@@ -205,7 +205,10 @@ class InboundSweep:
             )
             return
         file.path = str(self._locate(file))
-        summary = Ingester(self.sessions, self.market, self.config).run(file)
+        ingester = Ingester(
+            self.sessions, self.market, self.config, lambda n: self.progress("read", n)
+        )
+        summary = ingester.run(file)
         if not summary.readable:
             self._error(file, summary.problems or ["the file holds no X12 interchange"])
             return
@@ -215,7 +218,6 @@ class InboundSweep:
             for c in summary.duplicate_interchanges + summary.refused_interchanges
         ]
         self.summary.problems.extend(f"{file.name}: {p}" for p in summary.problems)
-        self.progress("ingest", summary.sets)
 
     def _locate(self, file: InboundFile) -> Path:
         """Where the claimed file is now: work/, or error/ when a run died moving it."""

@@ -11,6 +11,7 @@ its new state are committed together at the end.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -58,10 +59,17 @@ class IngestSummary:
 class Ingester:
     """Puts one claimed file's sets on the delivery queue."""
 
-    def __init__(self, sessions: sessionmaker[Session], market: Market, config: SweepConfig):
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        market: Market,
+        config: SweepConfig,
+        progress: Callable[[int], None] | None = None,
+    ):
         self.sessions = sessions
         self.market = market
         self.config = config
+        self.progress = progress
 
     def run(self, file: InboundFile) -> IngestSummary:
         assert file.path is not None
@@ -78,6 +86,7 @@ class _Ingest:
         self.sessions = ingester.sessions
         self.market = ingester.market
         self.config = ingester.config
+        self.progress = ingester.progress
         self.file = file
         self.summary = IngestSummary(file.name)
         self.acker = Acknowledger()
@@ -211,6 +220,8 @@ class _Ingest:
         with self.sessions() as session:
             session.execute(insert(DeliveryQueue), self.rows)
             session.commit()
+        if self.progress is not None:
+            self.progress(len(self.rows))
         self.rows = []
         crash_point("parse")
 
