@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import click
@@ -69,16 +70,11 @@ def run_inbound(config: SweepConfig, db: str | None) -> InboundSummary:
         return InboundSummary()
 
 
-def _exclusive(dialect: str, config: SweepConfig) -> SingleSweep | _Nothing:
-    return SingleSweep(config.work / ".sweep.lock") if dialect == "sqlite" else _Nothing()
-
-
-class _Nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *_: object) -> None:
-        return None
+def _exclusive(dialect: str, config: SweepConfig) -> AbstractContextManager[object]:
+    """SQLite: one sweep at a time per store; PostgreSQL: the sweeps share the work."""
+    if dialect == "sqlite":
+        return SingleSweep(config.work / ".sweep.lock")
+    return nullcontext()
 
 
 def inbound_line(summary: InboundSummary) -> str:

@@ -16,7 +16,6 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, delete, exists, select
@@ -329,7 +328,3 @@ def _report(file: InboundFile, reasons: list[str], config: SweepConfig) -> str:
         "like any other once it is in their inbound folder.",
     ]
     return "\n".join(lines) + "\n"
-
-
-def started(now: datetime) -> str:
-    return f"{now:%Y-%m-%d %H:%M:%S}"
