@@ -107,7 +107,8 @@ def test_acknowledgments_are_matched_and_overdue_ones_become_work_items(
     sweep(config, store_url)
     sessions = session_factory(make_engine(store_url))
     with sessions() as session:
-        sent = {f.recipient: f for f in session.scalars(select(OutboundFile))}
+        files = session.scalars(select(OutboundFile)).all()
+        sent = {f.recipient: f for f in files if '"GE"' in f.groups}  # not Katahdin's TA1
     group = json.loads(sent["081234567"].groups)["GE"]
     ack = (
         "ISA*00*          *00*          *01*081234567      *01*049876543      *261120*1130*U*"
@@ -115,17 +116,27 @@ def test_acknowledgments_are_matched_and_overdue_ones_become_work_items(
         f"ST*997*0001~\nAK1*GE*{group}~\nAK9*A*1*1*1~\nSE*4*0001~\nGE*1*777~\nIEA*1*000000777~\n"
     )
     deliver(tmp_path, "ack.x12", ack.encode())
+    katahdin = json.loads(sent["083456789"].groups)["GE"]
+    rejected = (
+        "ISA*00*          *00*          *01*083456789      *01*049876543      *261120*1130*U*"
+        "00401*000000778*0*P*>~\nGS*FA*083456789*049876543*20261120*1130*778*X*004010~\n"
+        f"ST*997*0001~\nAK1*GE*{katahdin}~\nAK9*R*1*1*0~\nSE*4*0001~\nGE*1*778~\n"
+        "IEA*1*000000778~\n"
+    )
+    deliver(tmp_path, "814-drop-request.x12", rejected.encode(), as_name="ack.x12")
     sweep(config, store_url, today="2026-11-21")
     with sessions() as session:
-        acked = {f.recipient: f.ack_status for f in session.scalars(select(OutboundFile))}
+        files = session.scalars(select(OutboundFile)).all()
+        acked = {f.recipient: f.ack_status for f in files if '"GE"' in f.groups}
     assert acked["081234567"] == "A" and acked["082345678"] is None
+    assert acked["083456789"] == "R"
     later = ("--today", "2026-11-23")
     run(*later, "ack-check", "--config", str(config), "--db", store_url)
     view = json.loads(run(*later, "status", "--format", "json", "--db", store_url))
     overdue = {a["recipient"] for a in view["overdue_acks"]}
     assert overdue == {"082345678"}  # Katahdin asks for no 997s; Pine Tree sent its own
-    assert [i["kind"] for i in view["open_work_items"]] == ["ack_overdue"]
-    assert view["files"] == {"archived": 5} and view["outcomes"]["enroll"] == 1
+    assert [i["kind"] for i in view["open_work_items"]] == ["ack_rejected", "ack_overdue"]
+    assert view["files"] == {"archived": 6} and view["outcomes"]["enroll"] == 1
     # resend: the same messages in a new file under the next control number
     run(*later, "resend", "082345678-000000001.x12", "--db", store_url)
     output = run(*later, "sweep", "outbound", "--config", str(config), "--db", store_url)

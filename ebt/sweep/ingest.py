@@ -35,6 +35,7 @@ from ebt.store.schema import (
     OutboundFile,
     Outbox,
     QueueState,
+    WorkItem,
 )
 from ebt.sweep.config import SweepConfig
 from ebt.sweep.faults import crash_point
@@ -289,6 +290,20 @@ def match_acks(session: Session, acks: list[tuple[str, FunctionalAck]], market: 
         if sent.ack_status != "R":
             sent.ack_status = ack.status
         sent.acked_at = market.now
+        if ack.status == "R" and sent.work_item_id is None:
+            item = WorkItem(
+                kind="ack_rejected",
+                description=(
+                    f"{sender} rejected group {ack.functional_id} {ack.group_control} of "
+                    f"{sent.name} (997 AK9 R: {ack.accepted} of {ack.included} set(s) "
+                    "accepted). Correct what its AK3/AK4 name and resend."
+                ),
+                status="open",
+                created_at=market.now,
+            )
+            session.add(item)
+            session.flush()
+            sent.work_item_id = item.id
         matched += 1
     return matched
 
