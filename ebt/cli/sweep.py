@@ -162,8 +162,7 @@ def demo(folder: Path) -> None:
     """The main job on the bundled utility: its partners' folders (fixtures/partners/demo.toml)
     get the bundled supplier files, then the inbound sweep decides them and the outbound
     sweep writes the answers into each partner's outbound folder; a summary at the end."""
-    if (folder / "partners.toml").exists():
-        shutil.rmtree(folder)  # an earlier demo: start again from nothing
+    _clear_demo(folder)  # an earlier demo: start again from nothing
     folder.mkdir(parents=True, exist_ok=True)
     fixtures = data_path("fixtures")
     config_path = folder / "partners.toml"
@@ -190,6 +189,19 @@ def demo(folder: Path) -> None:
         f"{summary.archived} file(s) archived under {config.archive}; "
         f"see `ebt status --db {db}`"
     )
+
+
+DEMO_MADE = ("partners", "archive", "work", "error", "unrouted")
+
+
+def _clear_demo(folder: Path) -> None:
+    """Remove what an earlier demo made in `folder` (and nothing else)."""
+    if not (folder / "partners.toml").exists():
+        return
+    for name in DEMO_MADE:
+        shutil.rmtree(folder / name, ignore_errors=True)
+    for name in ("partners.toml", "ebt.db", "ebt.db-wal", "ebt.db-shm"):
+        (folder / name).unlink(missing_ok=True)
 
 
 def _deliver_bundled(config: SweepConfig, good: Path) -> int:
