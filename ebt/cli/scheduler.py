@@ -8,11 +8,11 @@ from pathlib import Path
 import click
 
 from ebt.cli.clock import now
-from ebt.cli.sweep import inbound_line, run_inbound
+from ebt.cli.sweep import inbound_line, run_inbound, run_outbound
 from ebt.cli.sweeps import config_option, open_engine, read_config
 from ebt.sweep import schedule
 from ebt.sweep.config import SweepConfig
-from ebt.sweep.outbound import overdue_acks, sweep_outbound
+from ebt.sweep.outbound import overdue_acks
 
 
 @click.group()
@@ -39,13 +39,13 @@ def run(config_path: Path, db: str | None) -> None:
 
 
 def actions(config: SweepConfig, db: str | None) -> schedule.Actions:
-    engine, sessions = open_engine(db)
+    _, sessions = open_engine(db)
 
     def inbound() -> str:
         return inbound_line(run_inbound(config, db))
 
     def outbound() -> str:
-        return f"{len(sweep_outbound(engine, sessions, config, now()).files)} file(s) written"
+        return f"{len(run_outbound(config, db).files)} file(s) written"
 
     def ack_check() -> str:
         return f"{len(overdue_acks(sessions, config, now()))} new overdue-997 work item(s)"

@@ -16,7 +16,7 @@ from ebt.store.reference import load_paths, plan
 from ebt.sweep.config import SweepConfig, require_config
 from ebt.sweep.inbound import InboundSummary, InboundSweep
 from ebt.sweep.locks import SingleSweep, StoreBusyError
-from ebt.sweep.outbound import overdue_acks, sweep_outbound
+from ebt.sweep.outbound import OutboundSummary, overdue_acks, sweep_outbound
 from ebt.sweep.outbound import resend as resend_file
 
 
@@ -70,11 +70,23 @@ def run_inbound(config: SweepConfig, db: str | None) -> InboundSummary:
         return InboundSummary()
 
 
-def _exclusive(dialect: str, config: SweepConfig) -> AbstractContextManager[object]:
-    """SQLite: one sweep at a time per store; PostgreSQL: the sweeps share the work."""
+def _exclusive(
+    dialect: str, config: SweepConfig, which: str = "sweep"
+) -> AbstractContextManager[object]:
+    """SQLite: one sweep of each kind at a time per store; PostgreSQL: the sweeps share the
+    work (and the outbound sweep takes its own lock in the database)."""
     if dialect == "sqlite":
-        return SingleSweep(config.work / ".sweep.lock")
+        return SingleSweep(config.work / f".{which}.lock")
     return nullcontext()
+
+
+def run_outbound(config: SweepConfig, db: str | None) -> OutboundSummary:
+    engine, sessions = open_engine(db)
+    try:
+        with _exclusive(engine.dialect.name, config, "outbound"):
+            return sweep_outbound(engine, sessions, config, now())
+    except StoreBusyError:
+        return OutboundSummary(busy=True)
 
 
 def inbound_line(summary: InboundSummary) -> str:
@@ -114,8 +126,7 @@ def outbound(config_path: Path, db: str | None) -> None:
     """Write every unsent answer, drop notice, 997 and TA1 into its partner's outbound folder,
     one file per recipient, with control numbers that are never reused."""
     config = read_config(config_path)
-    engine, sessions = open_engine(db)
-    summary = sweep_outbound(engine, sessions, config, now())
+    summary = run_outbound(config, db)
     if summary.busy:
         click.echo("outbound: another worker is writing the outbound files; nothing done")
     for path in summary.files:
@@ -137,8 +148,7 @@ def sweep_all(config_path: Path, db: str | None) -> None:
     config = read_config(config_path)
     summary = run_inbound(config, db)
     click.echo(inbound_line(summary))
-    engine, sessions = open_engine(db)
-    out = sweep_outbound(engine, sessions, config, now())
+    out = run_outbound(config, db)
     click.echo(f"outbound: {len(out.files)} file(s) written")
     if summary.errors or summary.problems:
         raise SystemExit(1)
@@ -169,7 +179,7 @@ def demo(folder: Path) -> None:
     shutil.copyfile(fixtures / "partners" / "demo.toml", config_path)
     config = require_config(config_path)
     db = f"sqlite:///{(folder / 'ebt.db').resolve()}"
-    engine, sessions = open_engine(db)
+    _, sessions = open_engine(db)
     files, _ = plan([fixtures / "reference"])
     for result in load_paths(sessions, files):
         if not result.ok:
@@ -178,7 +188,7 @@ def demo(folder: Path) -> None:
     click.echo(f"demo: {dropped} bundled supplier file(s) put in the partners' inbound folders")
     summary = run_inbound(config, db)
     click.echo(inbound_line(summary))
-    out = sweep_outbound(engine, sessions, config, now())
+    out = run_outbound(config, db)
     base = folder.resolve()
     for path in out.files:
         shown = path.relative_to(base) if path.is_relative_to(base) else path
