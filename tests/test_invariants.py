@@ -763,3 +763,30 @@ def test_market_invariants(reference_template: Path, base_market: Market) -> Non
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
         ),
     )
+
+
+class _Drawn:
+    """A stand-in for hypothesis's `data` that draws the last item it is offered."""
+
+    def draw(self, strategy: Any, label: str | None = None) -> Any:
+        return strategy.elements[-1]
+
+
+def test_a_cancelled_start_gives_back_no_service_past_a_move_out(
+    reference_template: Path, base_market: Market
+) -> None:
+    """Found by the state machine: a tenant's stop is moved earlier by a new tenant's start,
+    the tenant moves out, then the new tenant's start is cancelled. The stop it had moved
+    comes back only as far as the account's final date."""
+    MarketMachine.template = reference_template
+    MarketMachine.market = base_market
+    machine = MarketMachine()
+    try:
+        machine.tenant_stops(account="00412345678", days=1)
+        machine.new_tenant_starts(days=0, read=False)
+        machine.move(new="00412345678", old="00412345678", out=0, shift=0, standard_offer=0)
+        machine.cancel_pending(_Drawn())  # type: ignore[arg-type]
+        machine.no_account_is_both_finaled_and_served()
+        machine.reversions_never_overlap_a_tenant()
+    finally:
+        machine.teardown()

@@ -12,9 +12,13 @@ from ebt.cli.clock import today_option
 from ebt.cli.load import load
 from ebt.cli.meter_exchange import meter_exchange
 from ebt.cli.move import move_command
+from ebt.cli.partners import partners
 from ebt.cli.process import process
+from ebt.cli.scheduler import scheduler
 from ebt.cli.show import show
 from ebt.cli.standard_offer import standard_offer
+from ebt.cli.status import status_command
+from ebt.cli.sweep import ack_check, resend, sweep
 from ebt.cli.tenant import landlord, tenant
 from ebt.cli.translate import translate
 from ebt.cli.validate import validate
@@ -54,3 +58,9 @@ main.add_command(landlord)
 main.add_command(activate_command)
 main.add_command(meter_exchange)
 main.add_command(workitems)
+main.add_command(sweep)
+main.add_command(resend)
+main.add_command(ack_check)
+main.add_command(partners)
+main.add_command(scheduler)
+main.add_command(status_command, name="status")

@@ -88,6 +88,7 @@ def write_outbox(
         for recipient, set_id, count, last in session.execute(
             select(Outbox.recipient, Outbox.set_id, func.count(), func.max(Outbox.id))
             .where(Outbox.sent_at.is_(None))
+            .where(Outbox.set_id.in_(FUNCTIONAL_IDS))  # a TA1 is written by the sweeps
             .group_by(Outbox.recipient, Outbox.set_id)
         ):
             counts.setdefault(recipient, {})[set_id] = (count, last)
@@ -134,6 +135,7 @@ def write_outbox(
                 update(Outbox)
                 .where(Outbox.sent_at.is_(None))
                 .where(Outbox.recipient == recipient)
+                .where(Outbox.set_id.in_(FUNCTIONAL_IDS))
                 .where(Outbox.id <= last)
                 .values(sent_at=now, file_name=path.name)
             )

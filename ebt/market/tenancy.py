@@ -451,11 +451,23 @@ def _cancel_start(session: Session, process: Process, today: date) -> list[str]:
     for period_id, end in detail.get("moved", []):
         moved = session.get(ServicePeriod, period_id)
         if moved is not None and moved.status != PeriodStatus.CANCELLED:
-            moved.end = _clipped(session, moved, date.fromisoformat(end) if end else None)
+            wanted = date.fromisoformat(end) if end else None
+            back = _before_final(session, moved.account_id, wanted)
+            moved.end = _clipped(session, moved, back)
             said = f"stop on {moved.end}" if moved.end else "no stop"
             done.append(f"the pending stop it matched is cancelled (back to {said})")
     process.state = str(ProcessState.CANCELLED)
     return done
+
+
+def _before_final(session: Session, account_id: int, end: date | None) -> date | None:
+    """`end`, or the account's final date if that comes first: a final account's service
+    never runs past it (the customer may have moved out since the stop was moved)."""
+    account = session.get(Account, account_id)
+    final = account.closed_on if account is not None else None
+    if final is None:
+        return end
+    return final if end is None or end > final else end
 
 
 def _cancel_stop(session: Session, process: Process, today: date) -> list[str]:

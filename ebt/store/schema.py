@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -200,13 +200,18 @@ class InboundFile(Base):
     name: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     size: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(12))  # received, processed, error
+    # received, processed, error (ebt process); claimed, ingested, archived, error (sweeps)
+    status: Mapped[str] = mapped_column(String(12))
     received_at: Mapped[datetime] = mapped_column(DateTime)
     errors: Mapped[int] = mapped_column(Integer, default=0)
+    partner: Mapped[str | None] = mapped_column(String(15))  # whose inbound folder it came from
+    path: Mapped[str | None] = mapped_column(String(500))  # where a sweep keeps it while working
+    archived_to: Mapped[str | None] = mapped_column(String(500))
 
 
 class Interchange(Base):
     __tablename__ = "interchanges"
+    __table_args__ = (Index("ix_interchanges_sender_control", "sender", "control"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     file_id: Mapped[int] = mapped_column(ForeignKey("inbound_files.id"), index=True)
@@ -402,3 +407,50 @@ class WorkItem(Base):
     status: Mapped[str] = mapped_column(String(10), default="open")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class QueueState(StrEnum):
+    PENDING = "pending"
+    DECIDED = "decided"
+
+
+class DeliveryQueue(Base):
+    """One inbound transaction set waiting to be decided by a sweep, in delivery order:
+    (file_id, position) — files are numbered as they are claimed, sets as they stand in the
+    file. Sets of one account share a partition; one worker at a time decides a partition."""
+
+    __tablename__ = "delivery_queue"
+    __table_args__ = (
+        UniqueConstraint("file_id", "position"),
+        Index("ix_delivery_queue_pending", "partition", "state", "file_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("inbound_files.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    partition: Mapped[int] = mapped_column(Integer)
+    account_number: Mapped[str | None] = mapped_column(String(30))
+    head: Mapped[str] = mapped_column(Text)  # the ISA and GS segments the set came in
+    separators: Mapped[str] = mapped_column(String(8))  # element, component, terminator, suffix
+    raw: Mapped[str] = mapped_column(Text)  # ST..SE as received
+    state: Mapped[str] = mapped_column(String(10))  # QueueState
+
+
+class OutboundFile(Base):
+    """One interchange a sweep sent: where, its control numbers, and the 997 it is owed."""
+
+    __tablename__ = "outbound_files"
+    __table_args__ = (UniqueConstraint("recipient", "control"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    recipient: Mapped[str] = mapped_column(String(15))
+    control: Mapped[int] = mapped_column(Integer)  # ISA13
+    groups: Mapped[str] = mapped_column(Text)  # JSON {GS01: GS06} of the groups it holds
+    folder: Mapped[str] = mapped_column(String(500))
+    sent_at: Mapped[datetime] = mapped_column(DateTime)
+    ack_expected: Mapped[bool] = mapped_column(Boolean, default=True)
+    ack_status: Mapped[str | None] = mapped_column(String(1))  # AK901: A, E, P, R
+    acked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    work_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_items.id"))

@@ -1,0 +1,188 @@
+"""Benchmark the sweeps: an N-enrollment inbox swept into SQLite, and the same inbox swept by
+one and by four PostgreSQL workers.
+
+The inbox is N enrollment requests from one CES (bench/generate.py), in files of
+`--per-file` transactions, for N accounts of a store built as bench/process.py builds it.
+Each sweep runs as `ebt sweep all` (inbound, then outbound) in fresh processes; the report
+gives wall time, transactions per second and the peak RSS of the largest worker.
+
+    python bench/sweep.py                                  # 100,000 into SQLite
+    python bench/sweep.py -n 100000 -n 1000000             # and a million
+    python bench/sweep.py --workers-n 40000 --postgres postgresql://postgres@127.0.0.1/bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import generate  # noqa: E402  (bench/generate.py)
+import process as bench_process  # noqa: E402  (bench/process.py: build_store)
+
+TODAY = "2026-11-20"
+CONFIG = f"""
+[utility]
+duns = "{generate.TD_ID}"
+name = "{generate.TD_NAME}"
+
+[limits]
+max_file_mb = 2048
+
+[[partner]]
+duns = "{generate.CES_ID}"
+name = "{generate.CES_NAME}"
+inbound = "ces/inbound"
+outbound = "ces/outbound"
+"""
+
+
+def make_inbox(folder: Path, transactions: int, per_file: int) -> None:
+    """The whole inbox as bench/generate.py writes it, cut into files of `per_file` sets
+    (each its own interchange with its own ISA13)."""
+    inbound = folder / "ces" / "inbound"
+    inbound.mkdir(parents=True, exist_ok=True)
+    (folder / "partners.toml").write_text(CONFIG, encoding="utf-8")
+    number = 0
+    for index in range(-(-transactions // per_file)):
+        count = min(per_file, transactions - number)
+        path = inbound / f"enroll-{index:05d}.x12"
+        with path.open("w", encoding="ascii", newline="", buffering=1 << 20) as out:
+            control = f"{index + 1:09d}"
+            out.write(
+                f"ISA*00*          *00*          *01*{generate.CES_ID:<15}*01*"
+                f"{generate.TD_ID:<15}*261120*0930*U*00401*{control}*0*P*>{generate.TERMINATOR}"
+            )
+            out.write(
+                f"GS*GE*{generate.CES_ID}*{generate.TD_ID}*20261120*0930*{index + 1}*X*004010"
+                f"{generate.TERMINATOR}"
+            )
+            rng = generate.random.Random(index)
+            for in_group in range(1, count + 1):
+                number += 1
+                out.write(
+                    generate.transaction(
+                        rng, number, f"{in_group:04d}", generate.date(2026, 11, 20)
+                    )
+                )
+            out.write(
+                f"GE*{count}*{index + 1}{generate.TERMINATOR}IEA*1*{control}{generate.TERMINATOR}"
+            )
+        os.utime(path, (1_000_000 + index, 1_000_000 + index))
+
+
+def sweep(folder: Path, url: str, workers: int) -> dict[str, float]:
+    """`ebt sweep inbound` in `workers` processes at once, then `ebt sweep outbound`."""
+    base = [sys.executable, "-m", "ebt", "--today", TODAY, "sweep"]
+    where = ["--config", str(folder / "partners.toml"), "--db", url]
+    start = time.perf_counter()
+    running = [
+        subprocess.Popen([*base, "inbound", *where], stdout=subprocess.PIPE, text=True)
+        for _ in range(workers)
+    ]
+    decided = 0
+    for worker in running:
+        out, _ = worker.communicate()
+        if worker.returncode != 0:
+            raise SystemExit(f"a worker failed: {out}")
+        found = re.search(r"(\d+) transaction\(s\) decided", out)
+        decided += int(found[1]) if found else 0
+    inbound = time.perf_counter() - start
+    subprocess.run([*base, "outbound", *where], check=True, capture_output=True)
+    total = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"decided": decided, "inbound_s": inbound, "total_s": total, "peak_mib": peak}
+
+
+def sqlite_run(count: int, per_file: int, tmp: Path) -> dict[str, float]:
+    folder = tmp / f"sqlite-{count}"
+    url = f"sqlite:///{folder / 'ebt.db'}"
+    folder.mkdir()
+    print(f"building a store of {count:,} accounts and the inbox ...", file=sys.stderr)
+    bench_process.build_store(url, count)
+    make_inbox(folder, count, per_file)
+    return sweep(folder, url, 1)
+
+
+def postgres_run(
+    server: str, count: int, per_file: int, workers: int, tmp: Path
+) -> dict[str, float]:
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from ebt.store.database import make_engine
+
+    schema = f"ebt_bench_{secrets.token_hex(3)}"
+    engine = make_engine(server)
+    with engine.begin() as db:
+        db.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(bench_process_url(server)).update_query_dict(
+        {"options": f"-csearch_path={schema}"}
+    )
+    rendered = url.render_as_string(hide_password=False)
+    try:
+        folder = tmp / f"pg-{workers}"
+        folder.mkdir()
+        print(f"PostgreSQL, {workers} worker(s): building ...", file=sys.stderr)
+        bench_process.build_store(rendered, count)
+        make_inbox(folder, count, per_file)
+        return sweep(folder, rendered, workers)
+    finally:
+        with engine.begin() as db:
+            db.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+def bench_process_url(server: str) -> str:
+    from ebt.store.database import driver_url
+
+    return driver_url(server)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", "--transactions", type=int, action="append")
+    parser.add_argument("--per-file", type=int, default=10_000)
+    parser.add_argument("--postgres", help="a PostgreSQL server URL for the workers comparison")
+    parser.add_argument("--workers-n", type=int, default=40_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="ebt-sweep-bench-") as name:
+        tmp = Path(name)
+        if args.transactions or not args.postgres:
+            print(
+                "| enrollments (SQLite) | inbound s | with outbound s | transactions/s "
+                "| peak RSS MiB |"
+            )
+            print("|---:|---:|---:|---:|---:|")
+            for count in args.transactions or [100_000]:
+                r = sqlite_run(count, args.per_file, tmp)
+                print(
+                    f"| {count:,} | {r['inbound_s']:.1f} | {r['total_s']:.1f} "
+                    f"| {r['decided'] / r['total_s']:,.0f} | {r['peak_mib']:.0f} |",
+                    flush=True,
+                )
+        if args.postgres:
+            one = postgres_run(args.postgres, args.workers_n, 2_000, 1, tmp)
+            four = postgres_run(args.postgres, args.workers_n, 2_000, 4, tmp)
+            print("\n| PostgreSQL, enrollments | workers | total s | transactions/s |")
+            print("|---:|---:|---:|---:|")
+            for workers, r in ((1, one), (4, four)):
+                print(
+                    f"| {args.workers_n:,} | {workers} | {r['total_s']:.1f} "
+                    f"| {r['decided'] / r['total_s']:,.0f} |"
+                )
+            print(f"\n4 workers / 1 worker throughput: {one['total_s'] / four['total_s']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,258 @@
+"""`ebt sweep inbound|outbound|demo` and `ebt resend`."""
+
+from __future__ import annotations
+
+import shutil
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+
+import click
+
+from ebt.cli.clock import now
+from ebt.cli.sweeps import config_option, open_engine, progress_bars, read_config
+from ebt.market.setup import load_market
+from ebt.resources import data_path
+from ebt.store.reference import load_paths, plan
+from ebt.sweep.config import SweepConfig, require_config
+from ebt.sweep.inbound import InboundSummary, InboundSweep
+from ebt.sweep.locks import SingleSweep, StoreBusyError
+from ebt.sweep.outbound import OutboundSummary, overdue_acks, sweep_outbound
+from ebt.sweep.outbound import resend as resend_file
+
+
+@click.group(
+    epilog="""\b
+Examples:
+  ebt sweep inbound --config partners.toml
+  ebt sweep outbound --config partners.toml --db postgresql://ebt@db/ebt
+  ebt --today 2026-11-20 sweep demo
+""",
+)
+def sweep() -> None:
+    """Sweep the partners' folders: inbound files in, answers out."""
+
+
+@sweep.command(
+    epilog="""Exit status: 0 every file taken, 1 a file went to error/ or had errors outside its
+transaction sets, 2 the configuration has mistakes.
+
+\b
+Examples:
+  ebt sweep inbound --config partners.toml
+  EBT_DATABASE_URL=postgresql://ebt@db/ebt ebt sweep inbound   # on each worker
+""",
+)
+@config_option
+@click.option("--db", "db", metavar="URL", default=None, help="Database URL.")
+def inbound(config_path: Path, db: str | None) -> None:
+    """Claim every waiting file, check it, decide its requests in delivery order, queue the
+    answers and 997s, and archive it; any number of workers may share a PostgreSQL store."""
+    config = read_config(config_path)
+    summary = run_inbound(config, db)
+    click.echo(inbound_line(summary))
+    for problem in summary.problems[:10]:
+        click.echo(f"  {problem}", err=True)
+    if summary.errors or summary.problems:
+        raise SystemExit(1)
+
+
+def run_inbound(config: SweepConfig, db: str | None) -> InboundSummary:
+    engine, sessions = open_engine(db)
+    clock = now()
+    sweeper = InboundSweep(engine, sessions, load_market(clock), config)
+    try:
+        with _exclusive(engine.dialect.name, config), progress_bars() as progress:
+            sweeper.progress = progress
+            sweeper.decide.progress = lambda n: progress("decide", n)
+            return sweeper.run()
+    except StoreBusyError as busy:
+        click.echo(f"not swept: {busy}", err=True)
+        return InboundSummary()
+
+
+def _exclusive(
+    dialect: str, config: SweepConfig, which: str = "sweep"
+) -> AbstractContextManager[object]:
+    """SQLite: one sweep of each kind at a time per store; PostgreSQL: the sweeps share the
+    work (and the outbound sweep takes its own lock in the database)."""
+    if dialect == "sqlite":
+        return SingleSweep(config.work / f".{which}.lock")
+    return nullcontext()
+
+
+def run_outbound(config: SweepConfig, db: str | None) -> OutboundSummary:
+    engine, sessions = open_engine(db)
+    try:
+        with _exclusive(engine.dialect.name, config, "outbound"):
+            return sweep_outbound(engine, sessions, config, now())
+    except StoreBusyError:
+        return OutboundSummary(busy=True)
+
+
+def inbound_line(summary: InboundSummary) -> str:
+    decided = summary.decided
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(decided.outcomes.items())) or "none"
+    parts = [
+        f"inbound: {summary.claimed} file(s) claimed, {summary.ingested} read, "
+        f"{summary.archived} archived; {decided.transactions} transaction(s) decided ({outcomes})"
+    ]
+    if decided.rejects:
+        parts.append(
+            "rejected by code: " + ", ".join(f"{k} {v}" for k, v in sorted(decided.rejects.items()))
+        )
+    if summary.duplicates:
+        parts.append(
+            f"{len(summary.duplicates)} repeated file(s) refused: {', '.join(summary.duplicates)}"
+        )
+    if summary.refused:
+        parts.append(
+            f"{len(summary.refused)} interchange(s) refused (repeated, or test/production): "
+            + ", ".join(summary.refused)
+        )
+    if summary.errors:
+        parts.append(f"{len(summary.errors)} file(s) to error/: {', '.join(summary.errors)}")
+    return "; ".join(parts)
+
+
+@sweep.command(
+    epilog="""\b
+Examples:
+  ebt sweep outbound --config partners.toml
+""",
+)
+@config_option
+@click.option("--db", "db", metavar="URL", default=None, help="Database URL.")
+def outbound(config_path: Path, db: str | None) -> None:
+    """Write every unsent answer, drop notice, 997 and TA1 into its partner's outbound folder,
+    one file per recipient, with control numbers that are never reused."""
+    config = read_config(config_path)
+    summary = run_outbound(config, db)
+    if summary.busy:
+        click.echo("outbound: another worker is writing the outbound files; nothing done")
+    for path in summary.files:
+        click.echo(f"wrote {path}")
+    click.echo(f"outbound: {len(summary.files)} file(s) written")
+
+
+@sweep.command(
+    name="all",
+    epilog="""\b
+Examples:
+  ebt sweep all --config partners.toml
+""",
+)
+@config_option
+@click.option("--db", "db", metavar="URL", default=None, help="Database URL.")
+def sweep_all(config_path: Path, db: str | None) -> None:
+    """The inbound sweep, then the outbound sweep."""
+    config = read_config(config_path)
+    summary = run_inbound(config, db)
+    click.echo(inbound_line(summary))
+    out = run_outbound(config, db)
+    click.echo(f"outbound: {len(out.files)} file(s) written")
+    if summary.errors or summary.problems:
+        raise SystemExit(1)
+
+
+@sweep.command(
+    epilog="""\b
+Examples:
+  ebt --today 2026-11-20 sweep demo
+  ebt sweep demo --folder /tmp/ebt-demo
+""",
+)
+@click.option(
+    "--folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo"),
+    show_default=True,
+    help="Where the demo's partner folders, archive and store are made.",
+)
+def demo(folder: Path) -> None:
+    """The main job on the bundled utility: its partners' folders (fixtures/partners/demo.toml)
+    get the bundled supplier files, then the inbound sweep decides them and the outbound
+    sweep writes the answers into each partner's outbound folder; a summary at the end."""
+    _clear_demo(folder)  # an earlier demo: start again from nothing
+    folder.mkdir(parents=True, exist_ok=True)
+    fixtures = data_path("fixtures")
+    config_path = folder / "partners.toml"
+    shutil.copyfile(fixtures / "partners" / "demo.toml", config_path)
+    config = require_config(config_path)
+    db = f"sqlite:///{(folder / 'ebt.db').resolve()}"
+    _, sessions = open_engine(db)
+    files, _ = plan([fixtures / "reference"])
+    for result in load_paths(sessions, files):
+        if not result.ok:
+            raise click.ClickException(result.summary())
+    dropped = _deliver_bundled(config, fixtures / "x12" / "good")
+    click.echo(f"demo: {dropped} bundled supplier file(s) put in the partners' inbound folders")
+    summary = run_inbound(config, db)
+    click.echo(inbound_line(summary))
+    out = run_outbound(config, db)
+    base = folder.resolve()
+    for path in out.files:
+        shown = path.relative_to(base) if path.is_relative_to(base) else path
+        click.echo(f"wrote {shown}")
+    click.echo(
+        f"summary: {summary.decided.transactions} request(s) decided, "
+        f"{len(out.files)} outbound file(s) in the partners' folders, "
+        f"{summary.archived} file(s) archived under {config.archive}; "
+        f"see `ebt status --db {db}`"
+    )
+
+
+DEMO_MADE = ("partners", "archive", "work", "error", "unrouted")
+
+
+def _clear_demo(folder: Path) -> None:
+    """Remove what an earlier demo made in `folder` (and nothing else)."""
+    if not (folder / "partners.toml").exists():
+        return
+    for name in DEMO_MADE:
+        shutil.rmtree(folder / name, ignore_errors=True)
+    for name in ("partners.toml", "ebt.db", "ebt.db-wal", "ebt.db-shm"):
+        (folder / name).unlink(missing_ok=True)
+
+
+def _deliver_bundled(config: SweepConfig, good: Path) -> int:
+    """Copy each bundled request into the inbound folder of the partner that sent it."""
+    count = 0
+    for source in sorted(good.glob("814-*-request.x12")):
+        sender = source.read_bytes()[35:50].decode("latin-1").strip()
+        partner = config.partner(sender)
+        if partner is None:
+            continue
+        partner.inbound.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, partner.inbound / source.name)
+        count += 1
+    return count
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  ebt resend 081234567-000000012.x12
+""",
+)
+@click.argument("name")
+@click.option("--db", "db", metavar="URL", default=None, help="Database URL.")
+def resend(name: str, db: str | None) -> None:
+    """Send the messages of a file sent before again: they go back in the outbox and the next
+    outbound sweep writes them in a new file under a new control number."""
+    _, sessions = open_engine(db)
+    try:
+        count = resend_file(sessions, name, now())
+    except LookupError as missing:
+        raise click.ClickException(str(missing)) from None
+    click.echo(f"{name}: {count} message(s) back in the outbox for the next outbound sweep")
+
+
+@click.command(name="ack-check")
+@config_option
+@click.option("--db", "db", metavar="URL", default=None, help="Database URL.")
+def ack_check(config_path: Path, db: str | None) -> None:
+    """Make a work item for every sent file still without its 997 after the due hours."""
+    config = read_config(config_path)
+    _, sessions = open_engine(db)
+    for item in overdue_acks(sessions, config, now()):
+        click.echo(f"work item {item.id}: {item.description}")
