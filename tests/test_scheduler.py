@@ -118,7 +118,10 @@ def test_sigterm_stops_the_scheduler_cleanly(tmp_path: Path) -> None:
         if "job activation: not scheduled" in line or "job activation: next run" in line:
             break
     process.send_signal(signal.SIGTERM)
-    _, rest = process.communicate(timeout=60)
+    # the rest through the same reader: `communicate` would read the pipe beneath it and
+    # miss the lines this reader has already buffered
+    rest = process.stderr.read()
+    process.wait(timeout=60)
     log = "".join(lines) + rest
     assert process.returncode == 0, log
     assert "job inbound: next run" in log and "job outbound-0700: next run" in log

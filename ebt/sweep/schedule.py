@@ -116,9 +116,12 @@ def build(config: SweepConfig, actions: Actions, today: Callable[[], date]) -> B
 def run(config: SweepConfig, actions: Actions, today: Callable[[], date]) -> None:
     """Run the jobs until SIGTERM or SIGINT; the job running then is let finish."""
     stop = threading.Event()
+    received: list[str] = []
 
     def on_signal(number: int, _frame: object) -> None:
-        log.info("scheduler stopping (%s)", signal.Signals(number).name)
+        # only note it: logging from a signal handler can interrupt a log line being
+        # written to the same stream, and that line is then lost
+        received.append(signal.Signals(number).name)
         stop.set()
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
@@ -131,6 +134,7 @@ def run(config: SweepConfig, actions: Actions, today: Callable[[], date]) -> Non
     try:
         while not stop.wait(1.0):
             pass
+        log.info("scheduler stopping (%s)", received[0] if received else "stop")
     finally:
         scheduler.shutdown(wait=True)
         for number, handler in previous.items():
