@@ -95,6 +95,7 @@ class _Plan:
     ces: Partner | None
     notices: list[Transaction814]
     reads: list[date]  # the old account's scheduled cycle reads
+    next_ces: Partner | None = None  # who supplies the new account on the move-in date
 
 
 class MoveDecider(Decider):
@@ -126,6 +127,9 @@ class MoveDecider(Decider):
                 self._seamless(plan)
             elif verdict.outcome == "final_move":
                 self._finaled(plan)
+            if new is not None:
+                serving_new = new.supplier_on(request.move_in)
+                plan.next_ces = self.reference.by_id.get(serving_new) if serving_new else None
         return plan
 
     def _move_facts(
@@ -437,14 +441,19 @@ def confirmation(
         f"read on {request.move_out}; the final bill goes "
         + (f"to your new account {new.number}." if new else "to you."),
     ]
-    ces = plan.ces
+    ces, after = plan.ces, plan.next_ces
     outcome = plan.verdict.outcome
     if outcome == "seamless_move" and ces is not None and new is not None:
         lines.append(f"{ces.name} goes on supplying you at {where} from {request.move_in}.")
     elif outcome == "final_move" and ces is not None:
+        lines.append(f"Your supply from {ces.name} ends on {request.move_out};")
+    if outcome == "seamless_move":
+        pass
+    elif after is not None:  # a CES already serves the new account (not the one finaled)
+        lines.append(f"{after.name} supplies you at {where} from {request.move_in}.")
+    elif outcome == "final_move":
         lines.append(
-            f"Your supply from {ces.name} ends on {request.move_out}; at {where} you are on "
-            "Standard Offer service unless you enroll with a supplier again."
+            f"at {where} you are on Standard Offer service unless you enroll with a supplier again."
         )
     else:
         lines.append(f"At {where} you are on Standard Offer service from {request.move_in}.")
