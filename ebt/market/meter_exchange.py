@@ -21,7 +21,7 @@ from ebt.market.account import AccountAggregate
 from ebt.market.decider import Market, Reference
 from ebt.market.notices import meter_change_notice, notice_reference
 from ebt.market.rows import read_accounts, read_periods
-from ebt.market.tenancy import new_process
+from ebt.market.tenancy import PremiseService, new_process
 from ebt.store.schema import (
     Account,
     Meter,
@@ -75,15 +75,18 @@ def exchange_meter(
                 meter_id=meter.id, premise_id=installed.premise_id, installed_on=exchange.on
             )
         )
-        accounts = list(
-            session.scalars(
+        accounts = [
+            account
+            for account in session.scalars(
                 select(Account)
                 .where(Account.premise_id == installed.premise_id)
                 .where(Account.status != "closed")
                 .order_by(Account.number)
             )
-        )
-        holder = accounts[0].id if accounts else None
+            # an account final (moved out) by the day of the exchange has no part in it
+            if account.status == "active" or (account.closed_on and account.closed_on > exchange.on)
+        ]
+        holder = _holder(session, installed.premise_id, exchange.on, accounts, market.today)
         for meter_id, kind, value in (
             (installed.meter_id, "exchange", exchange.removed_read),
             (meter.id, "first", exchange.first_read),
@@ -105,6 +108,18 @@ def exchange_meter(
         )
         session.commit()
     return result
+
+
+def _holder(
+    session: Session, premise_id: int, on: date, accounts: list[Account], today: date
+) -> int | None:
+    """The account the reads belong to: the one taking the service at the premise that
+    day, else the first of `accounts`."""
+    period = PremiseService(session, premise_id, today=today).covering(on)
+    ids = [a.id for a in accounts]
+    if period is not None and period.account_id in ids:
+        return period.account_id
+    return ids[0] if ids else None
 
 
 def _installation(session: Session, exchange: Exchange) -> MeterInstallation:
