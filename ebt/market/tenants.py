@@ -61,7 +61,7 @@ def tenant_start(
     account = find_account(session, account_number)
     if account.status != "active":
         raise ServiceError(f"account {account_number} is {account.status}")
-    premise_id = _premise_id(session, premise_number, account)
+    premise_id = premise_for(session, premise_number, account)
     replaced: list[str] = []
     for pending in list(
         session.scalars(
@@ -144,7 +144,8 @@ def tenant_stop(
     return process, stopped
 
 
-def _premise_id(session: Session, number: str | None, account: Account) -> int:
+def premise_for(session: Session, number: str | None, account: Account) -> int:
+    """The premise numbered `number`, else the account's own."""
     if number is None:
         return account.premise_id
     premise = session.scalar(select(Premise).where(Premise.number == number))
