@@ -76,8 +76,11 @@ def move_command(
         raise click.ClickException(str(error)) from None
     verdict = result.verdict
     if verdict.outcome == "reject":
+        last = verdict.steps[-1] if verdict.steps else None
+        why = f": {last.question} {'yes' if last.answer else 'no'}" if last else ""
         click.echo(
-            f"{old_account}: move not recorded: {verdict.code} (ebt explain {result.reference})",
+            f"{old_account}: move not recorded: {verdict.code}{why} "
+            f"(ebt explain {result.reference})",
             err=True,
         )
         raise SystemExit(1)
