@@ -28,6 +28,13 @@ def _amount(_ctx: click.Context, _param: click.Parameter, value: str | None) -> 
     return number
 
 
+def _multiplier(ctx: click.Context, param: click.Parameter, value: str | None) -> Decimal | None:
+    number = _amount(ctx, param, value)
+    if number is not None and number == 0:
+        raise click.BadParameter(f"{value!r} must be more than 0")
+    return number
+
+
 @click.command(
     "meter-exchange",
     epilog="""\b
@@ -41,7 +48,7 @@ Examples:
 @date_option("--on", "The day of the exchange.", required=True)
 @click.option("--removed-read", callback=_amount, required=True, help="Final read of REMOVED.")
 @click.option("--first-read", callback=_amount, required=True, help="First read of INSTALLED.")
-@click.option("--multiplier", callback=_amount, default="1", show_default=True)
+@click.option("--multiplier", callback=_multiplier, default="1", show_default=True)
 @click.option("--type", "meter_type", default="KWH", show_default=True, help="Meter type.")
 @click.option("--smart", is_flag=True, help="The new meter is telemetered (AMI).")
 @click.option("--rate-structures", default="FLAT", show_default=True, help="Comma list.")

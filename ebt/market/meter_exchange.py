@@ -123,6 +123,11 @@ def _holder(
 
 
 def _installation(session: Session, exchange: Exchange) -> MeterInstallation:
+    if exchange.new.number == exchange.removed:
+        raise ExchangeError(
+            f"meter {exchange.removed} is both the meter removed and the one installed: "
+            "give the number of the meter put in"
+        )
     removed = session.scalar(select(Meter).where(Meter.number == exchange.removed))
     if removed is None:
         raise ExchangeError(f"no meter {exchange.removed!r}; ebt find --meter shows meters")
