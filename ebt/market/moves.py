@@ -122,6 +122,7 @@ class MoveDecider(Decider):
         plan = _Plan(request, verdict, reference, process, old, new, ces, [], reads)
         if verdict.outcome != "reject":
             assert old is not None
+            self._refuse_undoing(request, old)
             self._final_timeline(plan, old)
             if verdict.outcome == "seamless_move":
                 self._seamless(plan)
@@ -211,6 +212,19 @@ class MoveDecider(Decider):
             later = process.effective_on is None or process.effective_on >= on
             if process is not plan.process and later:
                 process.state = str(ProcessState.CANCELLED)
+
+    def _refuse_undoing(self, request: MoveRequest, old: AccountAggregate) -> None:
+        """A move-out date before service on the old account began, service that has begun
+        by today, is a wrong date: the move would cancel service already given."""
+        for period in old.live_periods():
+            if request.move_out < period.start <= self.market.today:
+                partner = self.reference.by_id.get(period.supplier_id or 0)
+                who = f"{partner.name} ({partner.duns})" if partner else "Standard Offer"
+                raise MoveError(
+                    f"the move-out date {request.move_out} is before the service of {who} on "
+                    f"account {old.number} began ({period.start}): a move cannot undo "
+                    "service already given; check the date"
+                )
 
     def _tell_cancelled(self, plan: _Plan, period: PeriodRow, account: str) -> None:
         """A drop notice to a CES whose service on `account`, pending from `period.start`,
