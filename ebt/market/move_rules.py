@@ -26,7 +26,8 @@ class MoveFacts:
     ces_id: int | None  # the CES serving the old account on the move-out date
     standard_offer_chosen: bool
     same_rate_class: bool  # the new account is on the same (supplier) rate
-    business_days_notice: int  # business days after the call up to the move-out date
+    business_days_notice: int  # business days after the call up to the move (the earlier
+    # of the move-out and move-in dates: with an overlap the move begins with the move-in)
     lead_business_days: int
     move_out: date
     move_in: date

@@ -156,7 +156,7 @@ class MoveDecider(Decider):
             standard_offer_chosen=request.standard_offer,
             same_rate_class=bool(old and new and old.account.rate_class == new.account.rate_class),
             business_days_notice=market.calendar.business_days_between(
-                request.called_on, request.move_out
+                request.called_on, min(request.move_out, request.move_in)
             ),
             lead_business_days=market.parameters.lead_business_days,
             move_out=request.move_out,
