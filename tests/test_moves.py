@@ -192,6 +192,7 @@ def _facts(**changes: object) -> MoveFacts:
         ({"business_days_notice": 1}, "final_move"),
         ({"new_given": False, "new_found": False, "new_active": False}, "final_move"),
         ({"ces_id": None}, "move"),
+        ({"ces_leaving": True}, "final_move"),  # the CES is dropping the customer
         ({"new_found": False}, "reject"),
         ({"move_in": dt.date(2028, 1, 1)}, "reject"),
     ],

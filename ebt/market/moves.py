@@ -164,6 +164,9 @@ class MoveDecider(Decider):
             meters_support_rate_code=needed is None
             or all(needed in m.rate_structures for m in meters),
             other_ces_at_new=other is not None and other != (ces.id if ces else None),
+            ces_leaving=bool(
+                old and old.pending(ProcessKind.DROP, ProcessKind.RETURN_TO_STANDARD_OFFER)
+            ),
         )
 
     def _move_process(
