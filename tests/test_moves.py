@@ -192,6 +192,7 @@ def _facts(**changes: object) -> MoveFacts:
         ({"business_days_notice": 1}, "final_move"),
         ({"new_given": False, "new_found": False, "new_active": False}, "final_move"),
         ({"ces_id": None}, "move"),
+        ({"ces_leaving": True}, "final_move"),  # the CES is dropping the customer
         ({"new_found": False}, "reject"),
         ({"move_in": dt.date(2028, 1, 1)}, "reject"),
     ],
@@ -222,3 +223,17 @@ def test_a_moved_out_tenants_stop_stays(tmp_path: Path) -> None:
         "--on", "2026-12-21", "--db", url, code=1,
     )  # fmt: skip
     assert "account 00284695079 is final" in refused
+
+
+def test_explain_a_move_refused_for_an_unknown_account(tmp_path: Path) -> None:
+    """The refusal says which question failed, and explain does not print 'None'."""
+    url = f"sqlite:///{tmp_path / 'ebt.db'}"
+    run("load", ROOT / "fixtures" / "reference", "--db", url)
+    said = run(
+        "--today", "2026-11-20", "move", "00999000111", "--move-out", "2026-12-01",
+        "--db", url, "--out", tmp_path / "out", code=1,
+    )  # fmt: skip
+    assert "one of this utility's accounts? no" in said
+    reference = said.split("ebt explain ")[1].split(")")[0]
+    shown = run("explain", reference, "--db", url)
+    assert "for account (unknown)" in shown and "None" not in shown

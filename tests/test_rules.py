@@ -388,6 +388,7 @@ EXPECTED: dict[str, list[tuple[str, Any, str]]] = {
         ("new_account_exists", False, "reject A76"),
         ("new_account_is_active", False, "reject 008"),
         ("ces_serves_old_account", False, "move"),
+        ("ces_not_leaving", False, "final_move"),
         ("standard_offer_chosen", True, "final_move"),
         ("new_account_given", False, "final_move"),
         ("same_supplier_rate", False, "final_move"),

@@ -284,7 +284,7 @@ def explain(reference: str, fmt: str, db: str | None) -> None:
     for item in found:
         click.echo(
             click.style(f"{item['kind']} {reference}", bold=True)
-            + f" from {item['sender']} for account {item['account']}, received "
+            + f" from {item['sender']} for account {item['account'] or '(unknown)'}, received "
             f"{item['received_at']}"
         )
         click.echo(

@@ -28,6 +28,13 @@ def _amount(_ctx: click.Context, _param: click.Parameter, value: str | None) -> 
     return number
 
 
+def _multiplier(ctx: click.Context, param: click.Parameter, value: str | None) -> Decimal | None:
+    number = _amount(ctx, param, value)
+    if number is not None and number == 0:
+        raise click.BadParameter(f"{value!r} must be more than 0")
+    return number
+
+
 @click.command(
     "meter-exchange",
     epilog="""\b
@@ -41,10 +48,16 @@ Examples:
 @date_option("--on", "The day of the exchange.", required=True)
 @click.option("--removed-read", callback=_amount, required=True, help="Final read of REMOVED.")
 @click.option("--first-read", callback=_amount, required=True, help="First read of INSTALLED.")
-@click.option("--multiplier", callback=_amount, default="1", show_default=True)
-@click.option("--type", "meter_type", default="KWH", show_default=True, help="Meter type.")
-@click.option("--smart", is_flag=True, help="The new meter is telemetered (AMI).")
-@click.option("--rate-structures", default="FLAT", show_default=True, help="Comma list.")
+@click.option(
+    "--multiplier", callback=_multiplier, help="Active multiplier (default: the removed meter's)."
+)
+@click.option("--type", "meter_type", help="Meter type (default: the removed meter's).")
+@click.option(
+    "--smart/--not-smart",
+    default=None,
+    help="The new meter is telemetered (AMI) or not (default: as the removed meter).",
+)
+@click.option("--rate-structures", help="Comma list (default: the removed meter's).")
 @out_option
 @db_option
 def meter_exchange(
@@ -53,10 +66,10 @@ def meter_exchange(
     on: date,
     removed_read: Decimal,
     first_read: Decimal,
-    multiplier: Decimal,
-    meter_type: str,
-    smart: bool,
-    rate_structures: str,
+    multiplier: Decimal | None,
+    meter_type: str | None,
+    smart: bool | None,
+    rate_structures: str | None,
     out_dir: Path,
     db: str | None,
 ) -> None:
@@ -79,6 +92,11 @@ def meter_exchange(
     click.echo(
         f"{removed} → {installed} at premise {result.premise} on {on} "
         f"(accounts: {', '.join(result.accounts) or 'none'})"
+    )
+    put = result.installed
+    click.echo(
+        f"  {put.number}: {put.type} x{put.multiplier}{' smart' if put.smart else ''} "
+        f"{put.rate_structures}"
     )
     for notice in result.notices:
         click.echo(

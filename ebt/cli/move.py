@@ -59,6 +59,10 @@ def move_command(
     confirmation printed. The move-out date is the day of the final read: service at the
     old location ends that day."""
     clock = now()
+    if called is not None and called > clock.date():
+        raise click.UsageError(f"--called {called} is after today ({clock.date()})")
+    if start_read and not new_account:
+        raise click.UsageError("--start-read needs the new account (--to) to read it at")
     try:
         request = MoveRequest(
             old_account=old_account,
@@ -76,8 +80,11 @@ def move_command(
         raise click.ClickException(str(error)) from None
     verdict = result.verdict
     if verdict.outcome == "reject":
+        last = verdict.steps[-1] if verdict.steps else None
+        why = f": {last.question} {'yes' if last.answer else 'no'}" if last else ""
         click.echo(
-            f"{old_account}: move not recorded: {verdict.code} (ebt explain {result.reference})",
+            f"{old_account}: move not recorded: {verdict.code}{why} "
+            f"(ebt explain {result.reference})",
             err=True,
         )
         raise SystemExit(1)

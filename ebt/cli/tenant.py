@@ -15,7 +15,7 @@ from ebt.market.landlords import LandlordError, change_landlord
 from ebt.market.reads import ReadError, parse_reading, record_reads
 from ebt.market.setup import load_market
 from ebt.market.tenancy import ServiceError, cancel
-from ebt.market.tenants import find_account, tenant_start, tenant_stop
+from ebt.market.tenants import find_account, premise_for, tenant_start, tenant_stop
 from ebt.store.schema import Process
 
 PLAIN_ERRORS = (ServiceError, ReadError, LandlordError)
@@ -168,19 +168,26 @@ Examples:
     show_default=True,
     help="What the read is for.",
 )
+@click.option("--premise", metavar="NUMBER", help="The premise (default: the account's).")
 @db_option
 def read_command(
-    account_number: str, on: date, read: tuple[str, ...], kind: str, db: str | None
+    account_number: str,
+    on: date,
+    read: tuple[str, ...],
+    kind: str,
+    premise: str | None,
+    db: str | None,
 ) -> None:
-    """Record a read of the meters at ACCOUNT_NUMBER's premise (a start read the daily
-    activation was waiting for, say)."""
+    """Record a read of the meters at ACCOUNT_NUMBER's premise, or the one given (a start
+    read the daily activation was waiting for, say: a landlord's reversion at a unit is
+    read at the unit)."""
     clock, sessions = now(), open_store(db)
     with sessions() as session:
         try:
             account = find_account(session, account_number)
             rows = record_reads(
                 session,
-                premise_id=account.premise_id,
+                premise_id=premise_for(session, premise, account),
                 account_id=account.id,
                 on=on,
                 kind=kind,

@@ -24,7 +24,9 @@ from ebt.store.schema import (
     MeterInstallation,
     MeterRead,
     PeriodStatus,
+    Premise,
     ServicePeriod,
+    ServiceRole,
     WorkItem,
 )
 
@@ -99,14 +101,26 @@ def _exception(session: Session, period: ServicePeriod, now: datetime) -> WorkIt
     if open_one is not None:
         return None
     account = session.get(Account, period.account_id)
+    number = account.number if account else "?"
+    premise = session.get(Premise, period.premise_id)
+    where = (
+        f" --premise {premise.number}"
+        if premise is not None and account is not None and account.premise_id != premise.id
+        else ""
+    )
+    cancel = (
+        f" or cancel the start (ebt tenant cancel {period.process_id})"
+        if period.role == ServiceRole.TENANT and period.process_id is not None
+        else ""
+    )
     item = WorkItem(
         kind=ACTIVATION,
         account_id=period.account_id,
         process_id=period.process_id,
         description=(
-            f"{tag}: {period.role} account {account.number if account else '?'} cannot start "
-            f"on {period.start}: no start read at the premise that day; record the read "
-            "(ebt read) or cancel the start"
+            f"{tag}: {period.role} account {number} cannot start on {period.start}: no start "
+            f"read at the premise that day; record it (ebt tenant read {number}{where} "
+            f"--on {period.start} --read VALUE){cancel}"
         ),
         status="open",
         created_at=now,

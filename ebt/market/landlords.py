@@ -56,13 +56,15 @@ def change_landlord(
         raise LandlordError(f"the new landlord's account {landlord!r} is not an open account")
     group = [top, *session.scalars(select(Premise).where(Premise.parent_id == top.id))]
     ids = [p.id for p in group]
-    moved = 0
+    moved = already = 0
     for agreement in list(
         session.scalars(select(LandlordAgreement).where(LandlordAgreement.premise_id.in_(ids)))
     ):
         current = (agreement.valid_from is None or agreement.valid_from <= on) and (
             agreement.valid_to is None or on < agreement.valid_to
         )
+        if current and agreement.landlord_account_id == account.id:
+            already += 1
         if not current or agreement.landlord_account_id == account.id:
             continue
         agreement.valid_to = on
@@ -78,6 +80,10 @@ def change_landlord(
             )
         )
         moved += 1
+    if not moved and already:
+        raise LandlordError(
+            f"the agreements of {parent} and its units in force on {on} are already with {landlord}"
+        )
     if not moved:
         raise LandlordError(f"no agreement of {parent} or its units is in force on {on}")
     process = new_process(

@@ -6,7 +6,7 @@ change) to the CES of every account at the premise that one serves on that day.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -21,7 +21,7 @@ from ebt.market.account import AccountAggregate
 from ebt.market.decider import Market, Reference
 from ebt.market.notices import meter_change_notice, notice_reference
 from ebt.market.rows import read_accounts, read_periods
-from ebt.market.tenancy import new_process
+from ebt.market.tenancy import PremiseService, new_process
 from ebt.store.schema import (
     Account,
     Meter,
@@ -39,11 +39,13 @@ class ExchangeError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class NewMeter:
+    """The meter put in; what is not given (None) is as the removed meter's."""
+
     number: str
-    type: str = "KWH"
-    multiplier: Decimal = Decimal(1)
-    smart: bool = False
-    rate_structures: str = "FLAT"
+    type: str | None = None
+    multiplier: Decimal | None = None
+    smart: bool | None = None
+    rate_structures: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,7 @@ class ExchangeResult:
     premise: str
     accounts: tuple[str, ...]
     notices: tuple[Transaction814, ...]
+    installed: NewMeter  # as recorded, nothing left to the removed meter's
 
 
 def exchange_meter(
@@ -68,22 +71,28 @@ def exchange_meter(
     """Record the exchange and queue the CES notices, in one database transaction."""
     with sessions() as session:
         installed = _installation(session, exchange)
-        meter = _new_meter(session, exchange.new)
+        removed = session.get(Meter, installed.meter_id)
+        assert removed is not None
+        exchange = replace(exchange, new=_like(exchange.new, removed))
+        meter = _new_meter(session, exchange.new, removed)
         installed.removed_on = exchange.on
         session.add(
             MeterInstallation(
                 meter_id=meter.id, premise_id=installed.premise_id, installed_on=exchange.on
             )
         )
-        accounts = list(
-            session.scalars(
+        accounts = [
+            account
+            for account in session.scalars(
                 select(Account)
                 .where(Account.premise_id == installed.premise_id)
                 .where(Account.status != "closed")
                 .order_by(Account.number)
             )
-        )
-        holder = accounts[0].id if accounts else None
+            # an account final (moved out) by the day of the exchange has no part in it
+            if account.status == "active" or (account.closed_on and account.closed_on > exchange.on)
+        ]
+        holder = _holder(session, installed.premise_id, exchange.on, accounts, market.today)
         for meter_id, kind, value in (
             (installed.meter_id, "exchange", exchange.removed_read),
             (meter.id, "first", exchange.first_read),
@@ -101,13 +110,33 @@ def exchange_meter(
         premise = installed.premise_id
         row = session.get(Premise, premise)
         result = ExchangeResult(
-            row.number if row else str(premise), tuple(a.number for a in accounts), notices
+            row.number if row else str(premise),
+            tuple(a.number for a in accounts),
+            notices,
+            exchange.new,
         )
         session.commit()
     return result
 
 
+def _holder(
+    session: Session, premise_id: int, on: date, accounts: list[Account], today: date
+) -> int | None:
+    """The account the reads belong to: the one taking the service at the premise that
+    day, else the first of `accounts`."""
+    period = PremiseService(session, premise_id, today=today).covering(on)
+    ids = [a.id for a in accounts]
+    if period is not None and period.account_id in ids:
+        return period.account_id
+    return ids[0] if ids else None
+
+
 def _installation(session: Session, exchange: Exchange) -> MeterInstallation:
+    if exchange.new.number == exchange.removed:
+        raise ExchangeError(
+            f"meter {exchange.removed} is both the meter removed and the one installed: "
+            "give the number of the meter put in"
+        )
     removed = session.scalar(select(Meter).where(Meter.number == exchange.removed))
     if removed is None:
         raise ExchangeError(f"no meter {exchange.removed!r}; ebt find --meter shows meters")
@@ -134,7 +163,24 @@ def _installation(session: Session, exchange: Exchange) -> MeterInstallation:
     return installed
 
 
-def _new_meter(session: Session, new: NewMeter) -> Meter:
+def _like(new: NewMeter, removed: Meter) -> NewMeter:
+    """`new` with what was not given taken from the removed meter (a like-for-like exchange)."""
+    return NewMeter(
+        number=new.number,
+        type=new.type if new.type is not None else removed.type,
+        multiplier=new.multiplier if new.multiplier is not None else removed.multiplier_active,
+        smart=new.smart if new.smart is not None else removed.smart,
+        rate_structures=(
+            new.rate_structures if new.rate_structures is not None else removed.rate_structures
+        ),
+    )
+
+
+def _new_meter(session: Session, new: NewMeter, removed: Meter) -> Meter:
+    """The meter put in (`new` complete by `_like`); the reactive and demand multipliers go
+    with the removed meter's when the multiplier is the same (like for like)."""
+    assert new.type is not None and new.multiplier is not None
+    like = new.multiplier == removed.multiplier_active and new.type == removed.type
     meter = session.scalar(select(Meter).where(Meter.number == new.number))
     if meter is not None:
         busy = session.scalar(
@@ -149,9 +195,11 @@ def _new_meter(session: Session, new: NewMeter) -> Meter:
     meter = Meter(
         number=new.number,
         type=new.type,
-        smart=new.smart,
+        smart=bool(new.smart),
         multiplier_active=new.multiplier,
-        rate_structures=new.rate_structures,
+        multiplier_reactive=removed.multiplier_reactive if like else None,
+        multiplier_demand=removed.multiplier_demand if like else None,
+        rate_structures=new.rate_structures or "FLAT",
     )
     session.add(meter)
     session.flush()
@@ -164,6 +212,7 @@ def _notify(
     reference = Reference(session)
     mapping = guidebook_mapping(default_guidebook(), "814", market.today)
     new = exchange.new
+    assert new.type is not None and new.multiplier is not None
     record = MeterRecord(new.number, new.type, new.multiplier)
     sent: list[Transaction814] = []
     for account in accounts:

@@ -26,12 +26,14 @@ class MoveFacts:
     ces_id: int | None  # the CES serving the old account on the move-out date
     standard_offer_chosen: bool
     same_rate_class: bool  # the new account is on the same (supplier) rate
-    business_days_notice: int  # business days after the call up to the move-out date
+    business_days_notice: int  # business days after the call up to the move (the earlier
+    # of the move-out and move-in dates: with an overlap the move begins with the move-in)
     lead_business_days: int
     move_out: date
     move_in: date
     meters_support_rate_code: bool  # every meter at the new location
     other_ces_at_new: bool  # another CES serves the new account on the move-in date
+    ces_leaving: bool = False  # a drop or return to Standard Offer is pending on the old account
 
 
 def old_account_exists(facts: MoveFacts) -> bool:
@@ -63,6 +65,12 @@ def move_dates_in_order(facts: MoveFacts) -> bool:
 
 def ces_serves_old_account(facts: MoveFacts) -> bool:
     return facts.ces_id is not None
+
+
+def ces_not_leaving(facts: MoveFacts) -> bool:
+    """The CES is not already on its way out: no drop nor return to Standard Offer pending
+    on the old account (a CES dropping its customer is not made to serve him elsewhere)."""
+    return not facts.ces_leaving
 
 
 def standard_offer_chosen(facts: MoveFacts) -> bool:
@@ -132,6 +140,7 @@ MOVE_PREDICATES: Mapping[str, Callable[[MoveFacts], bool]] = {
         new_account_is_active,
         move_dates_in_order,
         ces_serves_old_account,
+        ces_not_leaving,
         standard_offer_chosen,
         same_supplier_rate,
         called_in_time,

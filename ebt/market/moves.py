@@ -95,6 +95,7 @@ class _Plan:
     ces: Partner | None
     notices: list[Transaction814]
     reads: list[date]  # the old account's scheduled cycle reads
+    next_ces: Partner | None = None  # who supplies the new account on the move-in date
 
 
 class MoveDecider(Decider):
@@ -121,11 +122,15 @@ class MoveDecider(Decider):
         plan = _Plan(request, verdict, reference, process, old, new, ces, [], reads)
         if verdict.outcome != "reject":
             assert old is not None
+            self._refuse_undoing(request, old)
             self._final_timeline(plan, old)
             if verdict.outcome == "seamless_move":
                 self._seamless(plan)
             elif verdict.outcome == "final_move":
                 self._finaled(plan)
+            if new is not None:
+                serving_new = new.supplier_on(request.move_in)
+                plan.next_ces = self.reference.by_id.get(serving_new) if serving_new else None
         return plan
 
     def _move_facts(
@@ -151,7 +156,7 @@ class MoveDecider(Decider):
             standard_offer_chosen=request.standard_offer,
             same_rate_class=bool(old and new and old.account.rate_class == new.account.rate_class),
             business_days_notice=market.calendar.business_days_between(
-                request.called_on, request.move_out
+                request.called_on, min(request.move_out, request.move_in)
             ),
             lead_business_days=market.parameters.lead_business_days,
             move_out=request.move_out,
@@ -159,6 +164,9 @@ class MoveDecider(Decider):
             meters_support_rate_code=needed is None
             or all(needed in m.rate_structures for m in meters),
             other_ces_at_new=other is not None and other != (ces.id if ces else None),
+            ces_leaving=bool(
+                old and old.pending(ProcessKind.DROP, ProcessKind.RETURN_TO_STANDARD_OFFER)
+            ),
         )
 
     def _move_process(
@@ -207,6 +215,19 @@ class MoveDecider(Decider):
             later = process.effective_on is None or process.effective_on >= on
             if process is not plan.process and later:
                 process.state = str(ProcessState.CANCELLED)
+
+    def _refuse_undoing(self, request: MoveRequest, old: AccountAggregate) -> None:
+        """A move-out date before service on the old account began, service that has begun
+        by today, is a wrong date: the move would cancel service already given."""
+        for period in old.live_periods():
+            if request.move_out < period.start <= self.market.today:
+                partner = self.reference.by_id.get(period.supplier_id or 0)
+                who = f"{partner.name} ({partner.duns})" if partner else "Standard Offer"
+                raise MoveError(
+                    f"the move-out date {request.move_out} is before the service of {who} on "
+                    f"account {old.number} began ({period.start}): a move cannot undo "
+                    "service already given; check the date"
+                )
 
     def _tell_cancelled(self, plan: _Plan, period: PeriodRow, account: str) -> None:
         """A drop notice to a CES whose service on `account`, pending from `period.start`,
@@ -437,14 +458,19 @@ def confirmation(
         f"read on {request.move_out}; the final bill goes "
         + (f"to your new account {new.number}." if new else "to you."),
     ]
-    ces = plan.ces
+    ces, after = plan.ces, plan.next_ces
     outcome = plan.verdict.outcome
     if outcome == "seamless_move" and ces is not None and new is not None:
         lines.append(f"{ces.name} goes on supplying you at {where} from {request.move_in}.")
     elif outcome == "final_move" and ces is not None:
+        lines.append(f"Your supply from {ces.name} ends on {request.move_out};")
+    if outcome == "seamless_move":
+        pass
+    elif after is not None:  # a CES already serves the new account (not the one finaled)
+        lines.append(f"{after.name} supplies you at {where} from {request.move_in}.")
+    elif outcome == "final_move":
         lines.append(
-            f"Your supply from {ces.name} ends on {request.move_out}; at {where} you are on "
-            "Standard Offer service unless you enroll with a supplier again."
+            f"at {where} you are on Standard Offer service unless you enroll with a supplier again."
         )
     else:
         lines.append(f"At {where} you are on Standard Offer service from {request.move_in}.")

@@ -289,20 +289,25 @@ def _revert(
 def agreement_for(
     session: Session, premise_id: int, service: str, on: date
 ) -> LandlordAgreement | None:
-    """The agreement of the premise, else of its parent premise, for `service` in force on
-    `on` (whatever its season)."""
+    """The agreement of the premise, else (none in force there) of its parent premise, for
+    `service` in force on `on`: the one whose season holds `on` (a premise may have one
+    agreement per season), else the first out of season (the decision then says so)."""
     premise = session.get(Premise, premise_id)
     for candidate in (premise_id, premise.parent_id if premise else None):
         if candidate is None:
             continue
-        for agreement in session.scalars(
-            select(LandlordAgreement)
-            .where(LandlordAgreement.premise_id == candidate)
-            .where(LandlordAgreement.service == service)
-            .order_by(LandlordAgreement.id)
-        ):
-            if _in_force(agreement, on):
-                return agreement
+        in_force = [
+            agreement
+            for agreement in session.scalars(
+                select(LandlordAgreement)
+                .where(LandlordAgreement.premise_id == candidate)
+                .where(LandlordAgreement.service == service)
+                .order_by(LandlordAgreement.id)
+            )
+            if _in_force(agreement, on)
+        ]
+        if in_force:
+            return next((a for a in in_force if in_season(a, on)), in_force[0])
     return None
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ebt.market.reads import Reading, record_reads
 from ebt.market.tenancy import (
+    PremiseService,
     ServiceError,
     Stopped,
     cancel,
@@ -60,7 +61,7 @@ def tenant_start(
     account = find_account(session, account_number)
     if account.status != "active":
         raise ServiceError(f"account {account_number} is {account.status}")
-    premise_id = _premise_id(session, premise_number, account)
+    premise_id = premise_for(session, premise_number, account)
     replaced: list[str] = []
     for pending in list(
         session.scalars(
@@ -116,6 +117,7 @@ def tenant_stop(
     if account.status != "active":
         raise ServiceError(f"account {account_number} is {account.status}")
     _refuse_served(session, account, on)
+    _refuse_stopped(session, account, on, today)
     process = new_process(
         session,
         kind=ProcessKind.TENANT_STOP,
@@ -142,13 +144,28 @@ def tenant_stop(
     return process, stopped
 
 
-def _premise_id(session: Session, number: str | None, account: Account) -> int:
+def premise_for(session: Session, number: str | None, account: Account) -> int:
+    """The premise numbered `number`, else the account's own."""
     if number is None:
         return account.premise_id
     premise = session.scalar(select(Premise).where(Premise.number == number))
     if premise is None:
         raise ServiceError(f"no premise {number!r}")
     return premise.id
+
+
+def _refuse_stopped(session: Session, account: Account, on: date, today: date) -> None:
+    """A stop on or after the day the service already stops would change nothing."""
+    period = PremiseService(session, account.premise_id, today=today).of_account(account.id)
+    if period is None or period.end is None or period.end > on:
+        return
+    how = (
+        f" (process #{period.stop_process_id}); to change the date, cancel that stop "
+        f"(ebt tenant cancel {period.stop_process_id}) and stop again"
+        if period.stop_process_id
+        else ""
+    )
+    raise ServiceError(f"account {account.number}'s service already stops on {period.end}{how}")
 
 
 def _refuse_served(session: Session, account: Account, on: date) -> None:
