@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -83,7 +84,13 @@ class DecidePhase:
             if not hold_in_transaction(session, PARTITION_LOCKS, partition, wait=False):
                 return 0
             query = (
-                select(DeliveryQueue)
+                select(
+                    DeliveryQueue.id,
+                    DeliveryQueue.file_id,
+                    DeliveryQueue.head,
+                    DeliveryQueue.separators,
+                    DeliveryQueue.raw,
+                )
                 .where(DeliveryQueue.partition == partition)
                 .where(DeliveryQueue.state == QueueState.PENDING.value)
                 .order_by(DeliveryQueue.file_id, DeliveryQueue.position)
@@ -92,7 +99,7 @@ class DecidePhase:
             mark = watermark(session)
             if mark is not None:
                 query = query.where(DeliveryQueue.file_id < mark)
-            rows = list(session.scalars(query))
+            rows: list[Queued] = [Queued(*row) for row in session.execute(query)]
             if not rows:
                 return 0
             first = rows[0]
@@ -147,9 +154,19 @@ class DecidePhase:
         return self.interchanges[file_id]
 
 
-def _run_of(rows: list[DeliveryQueue], first: DeliveryQueue) -> list[DeliveryQueue]:
+class Queued(NamedTuple):
+    """What deciding needs of a queued set (read without the ORM: a batch is hundreds)."""
+
+    id: int
+    file_id: int
+    head: str
+    separators: str
+    raw: str
+
+
+def _run_of(rows: list[Queued], first: Queued) -> list[Queued]:
     """The leading rows from the same file and envelope as `first`."""
-    out: list[DeliveryQueue] = []
+    out: list[Queued] = []
     for row in rows:
         if row.file_id != first.file_id or row.head != first.head:
             break

@@ -25,9 +25,11 @@ from ebt.check import FileFindings, InterchangeStart, SetResult
 from ebt.findings import Finding
 from ebt.formats.detect import checker_for
 from ebt.guides.loader import default_guidebook
-from ebt.mapping.mapper import guidebook_mapping, to_segments
+from ebt.mapping.mapper import guidebook_mapping, iter_segments
 from ebt.mapping.records import FunctionalAck, Transaction814
 from ebt.market.decider import Market
+from ebt.market.outbound import encode_body
+from ebt.market.rows import insert_many, table_of
 from ebt.store.schema import (
     DeliveryQueue,
     FindingRow,
@@ -220,7 +222,11 @@ class _Ingest:
         if not self.rows:
             return
         with self.sessions() as session:
-            session.execute(insert(DeliveryQueue), self.rows)
+            connection = session.connection()
+            if connection.dialect.name == "sqlite":
+                insert_many(connection, table_of(DeliveryQueue), self.rows)
+            else:
+                session.execute(insert(DeliveryQueue), self.rows)
             session.commit()
         if self.progress is not None:
             self.progress(len(self.rows))
@@ -262,7 +268,7 @@ class _Ingest:
                             recipient=answer.interchange.sender[1],
                             set_id="997",
                             kind=f"ack:{self.file.id}",
-                            body=json.dumps(to_segments(ack, mapping)),
+                            body=encode_body(iter_segments(ack, mapping)),
                             created_at=self.market.now,
                         )
                     )
