@@ -24,7 +24,7 @@ from ebt.sweep.faults import crash_point
 from ebt.sweep.locks import PARTITION_LOCKS, hold_in_transaction
 from ebt.sweep.queue import PARTITIONS, read_back
 
-BATCH = 500
+BATCH = 1000
 
 
 @dataclass(slots=True)

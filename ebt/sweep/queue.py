@@ -16,7 +16,7 @@ from ebt.check import FileChecker, SetResult
 from ebt.syntax.envelope import TransactionSet
 from ebt.syntax.separators import Separators
 
-PARTITIONS = 16  # accounts are spread over this many partitions; each is decided in order
+PARTITIONS = 8  # accounts are spread over this many partitions; each is decided in order
 
 
 def partition_of(account: str | None, position: int) -> int:
