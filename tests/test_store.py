@@ -59,12 +59,17 @@ def test_postgresql_urls_use_psycopg_3(given: str, used: str) -> None:
 # -- the engine -----------------------------------------------------------------------------
 
 
-def test_sqlite_connections_use_wal_foreign_keys_and_normal_sync(tmp_path: Path) -> None:
+def test_sqlite_connections_use_wal_foreign_keys_normal_sync_and_a_64_mib_log(
+    tmp_path: Path,
+) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'ebt.db'}")
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        # the log is checkpointed every 64 MiB of 4 KiB pages, and truncated back to that
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 16384
+        assert connection.exec_driver_sql("PRAGMA journal_size_limit").scalar() == 1 << 26
     engine.dispose()
 
 

@@ -33,7 +33,8 @@ def driver_url(url: str) -> str:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite connections get WAL, foreign keys and synchronous=NORMAL."""
+    """An engine for `url`; SQLite connections get WAL (checkpointed every 64 MiB), foreign
+    keys and synchronous=NORMAL."""
     url = driver_url(url)
     if make_url(url).get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
@@ -42,12 +43,21 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+WAL_CHECKPOINT_PAGES = 16384  # 64 MiB of 4 KiB pages
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Checkpoint the write-ahead log every 64 MiB rather than every 4 MiB: a batch run
+        # rewrites the same index pages commit after commit, and each checkpoint copies
+        # them into the database again (about 8% of `ebt process`'s time at the default).
+        # The log is truncated back to that size after a checkpoint.
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
+        cursor.execute(f"PRAGMA journal_size_limit={WAL_CHECKPOINT_PAGES * 4096}")
     finally:
         cursor.close()
 
