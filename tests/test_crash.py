@@ -48,8 +48,8 @@ PHASES = {
     "claim": FILES,
     "parse": FILES,
     "ingest": FILES,
-    "decide": 60,
-    "commit": 60,
+    "decide": FILES,  # on SQLite one partition: a decide batch per file
+    "commit": FILES,
     "archive": FILES,
     "outbound": 1,
 }

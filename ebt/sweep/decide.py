@@ -22,7 +22,7 @@ from ebt.market.decider import Decider, Market, Reference
 from ebt.store.schema import DeliveryQueue, InboundFile, Interchange, QueueState
 from ebt.sweep.faults import crash_point
 from ebt.sweep.locks import PARTITION_LOCKS, hold_in_transaction
-from ebt.sweep.queue import PARTITIONS, read_back
+from ebt.sweep.queue import partition_count, read_back
 
 BATCH = 1000
 
@@ -64,6 +64,8 @@ class DecidePhase:
         self.summary = summary
         self.progress = progress
         self.reference: Reference | None = None
+        with sessions() as session:
+            self.partitions = partition_count(session.get_bind().dialect.name)
         self.names: dict[int, str] = {}
         self.interchanges: dict[int, dict[str, int]] = {}
 
@@ -72,7 +74,7 @@ class DecidePhase:
         total = 0
         while True:
             done = 0
-            for partition in random.sample(range(PARTITIONS), PARTITIONS):
+            for partition in random.sample(range(self.partitions), self.partitions):
                 done += self.batch(partition)
             total += done
             if done == 0:

@@ -42,7 +42,13 @@ from ebt.store.schema import (
 )
 from ebt.sweep.config import SweepConfig
 from ebt.sweep.faults import crash_point
-from ebt.sweep.queue import envelope_head, partition_of, separators_text, set_text
+from ebt.sweep.queue import (
+    envelope_head,
+    partition_count,
+    partition_of,
+    separators_text,
+    set_text,
+)
 from ebt.syntax.envelope import GroupEnd, InterchangeEnd
 from ebt.syntax.envelope import Interchange as EnvelopeInterchange
 
@@ -104,6 +110,7 @@ class _Ingest:
         self.group: object = None
         self.head = ""
         with self.sessions() as session:
+            self.partitions = partition_count(session.get_bind().dialect.name)
             self.done = (
                 session.scalar(
                     select(func.max(DeliveryQueue.position)).where(DeliveryQueue.file_id == file.id)
@@ -207,7 +214,7 @@ class _Ingest:
             {
                 "file_id": self.file.id,
                 "position": self.position,
-                "partition": partition_of(account, self.position),
+                "partition": partition_of(account, self.position, self.partitions),
                 "account_number": account,
                 "head": head,
                 "separators": separators_text(tx.group.interchange.separators),

@@ -19,12 +19,18 @@ from ebt.syntax.separators import Separators
 PARTITIONS = 8  # accounts are spread over this many partitions; each is decided in order
 
 
-def partition_of(account: str | None, position: int) -> int:
-    """The partition of an account (stable across processes and machines); sets without an
-    account (997s, sets with syntax errors) are spread by their position."""
+def partition_count(dialect: str) -> int:
+    """How many partitions a store's queue uses: on SQLite one sweep runs at a time (a lock
+    file sees to it), so one partition, and the largest batches; elsewhere `PARTITIONS`."""
+    return 1 if dialect == "sqlite" else PARTITIONS
+
+
+def partition_of(account: str | None, position: int, count: int = PARTITIONS) -> int:
+    """The partition of an account among `count` (stable across processes and machines);
+    sets without an account (997s, sets with syntax errors) are spread by their position."""
     if account:
-        return zlib.crc32(account.encode("latin-1")) % PARTITIONS
-    return position % PARTITIONS
+        return zlib.crc32(account.encode("latin-1")) % count
+    return position % count
 
 
 def separators_text(separators: Separators) -> str:
