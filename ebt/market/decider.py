@@ -40,6 +40,7 @@ from ebt.store.schema import (
 from ebt.store.schema import (
     Meter as MeterRow,
 )
+from ebt.syntax.writer import segments_text
 
 TABLES = {
     Kind.ENROLLMENT_REQUEST: "enrollment",
@@ -244,7 +245,6 @@ class Decider:
     def _transaction_row(self, result: SetResult) -> dict[str, Any]:
         tx = result.transaction
         record = result.record
-        sep = tx.group.interchange.separators
         is_814 = isinstance(record, Transaction814)
         row: dict[str, Any] = {
             "interchange_id": self.interchange_ids[tx.group.interchange.control],
@@ -256,7 +256,7 @@ class Decider:
             "sender": record.ces_id if is_814 else None,  # type: ignore[union-attr]
             "account_number": record.account if is_814 else None,  # type: ignore[union-attr]
             "status": "received",
-            "raw": sep.terminator.join(map(sep.element.join, tx.segments)) + sep.terminator,
+            "raw": segments_text(tx.segments, tx.group.interchange.separators),
             "received_at": self.market.now,
         }
         self.writes.transactions.append(row)

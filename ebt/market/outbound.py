@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ebt.store.schema import ControlNumber, Outbox, TradingPartner
 from ebt.syntax.separators import Separators
-from ebt.syntax.writer import gs_segment, isa_segment, write_segments
+from ebt.syntax.writer import gs_segment, isa_segment, segments_text, write_segments
 
 FUNCTIONAL_IDS = {"814": "GE", "997": "FA", "824": "AG"}
 MAX_CONTROL = 999_999_999
@@ -148,19 +148,17 @@ def _write_set(out: IO[str], set_id: str, number: int, body: str, seps: Separato
     """ST, the body's segments as they are read (written a thousand at a time), SE with
     their count."""
     st = f"{number:04d}"
-    element, terminator = seps.element, seps.terminator
     out.write(_text(["ST", set_id, st], seps))
     count = 2
-    lines: list[str] = []
+    chunk: list[list[str]] = []
     for segment in decode_body(body):
-        lines.append(element.join(segment))
-        if len(lines) == 1000:
-            out.write(terminator.join(lines) + terminator)
-            count += len(lines)
-            lines = []
-    if lines:
-        out.write(terminator.join(lines) + terminator)
-        count += len(lines)
+        chunk.append(segment)
+        if len(chunk) == 1000:
+            out.write(segments_text(chunk, seps))
+            count += len(chunk)
+            chunk = []
+    out.write(segments_text(chunk, seps))
+    count += len(chunk)
     out.write(_text(["SE", str(count), st], seps))
 
 

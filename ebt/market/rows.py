@@ -158,11 +158,22 @@ def insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]])
     first: int = connection.execute(insert(table).returning(table.c.id), rows[0]).scalar_one()
     ids = list(range(first, first + len(rows)))
     if len(rows) > 1:
-        insert_many(connection, table, rows[1:], ids[1:])
+        _driver_insert(connection, table, rows[1:], ids[1:])
     return ids
 
 
-def insert_many(
+def insert_many(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT rows whose ids nobody needs back, in bulk: on SQLite by the driver's own
+    executemany (`_driver_insert`), elsewhere by SQLAlchemy's."""
+    if not rows:
+        return
+    if connection.dialect.name == "sqlite":
+        _driver_insert(connection, table, rows)
+    else:
+        connection.execute(insert(table), rows)
+
+
+def _driver_insert(
     connection: Connection,
     table: Table,
     rows: list[dict[str, Any]],
@@ -237,7 +248,7 @@ def update_changed(session: Session, model: type[Base], objects: Iterable[Any]) 
     names: tuple[str, ...] = changed[0].CHANGEABLE
     table = table_of(model)
     connection = session.connection()
-    if connection.dialect.name == "sqlite":  # straight to the driver, as insert_many does
+    if connection.dialect.name == "sqlite":  # straight to the driver, as _driver_insert does
         quote = connection.dialect.identifier_preparer.quote
         bound = _binder(table, names, connection.dialect)
         sets = ", ".join(f"{quote(name)} = ?" for name in names)

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from ebt.market.rows import (
@@ -58,13 +57,7 @@ class BatchWrites:
         ):
             for row in rows:
                 _resolve(row)
-            if not rows:
-                continue
-            connection = session.connection()
-            if connection.dialect.name == "sqlite":
-                insert_many(connection, table_of(model), rows)
-            else:
-                connection.execute(insert(table_of(model)), rows)
+            insert_many(session.connection(), table_of(model), rows)
 
 
 def _unique(objects: Iterable[ProcessRow]) -> list[ProcessRow]:

@@ -17,7 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ebt.acks.functional import Acknowledger, InterchangeAck
@@ -229,11 +229,7 @@ class _Ingest:
         if not self.rows:
             return
         with self.sessions() as session:
-            connection = session.connection()
-            if connection.dialect.name == "sqlite":
-                insert_many(connection, table_of(DeliveryQueue), self.rows)
-            else:
-                session.execute(insert(DeliveryQueue), self.rows)
+            insert_many(session.connection(), table_of(DeliveryQueue), self.rows)
             session.commit()
         if self.progress is not None:
             self.progress(len(self.rows))

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from ebt.check import FileChecker, SetResult
 from ebt.syntax.envelope import TransactionSet
 from ebt.syntax.separators import Separators
+from ebt.syntax.writer import segments_text
 
 PARTITIONS = 8  # accounts are spread over this many partitions; each is decided in order
 
@@ -43,18 +44,11 @@ def separators_of(text: str) -> Separators:
 
 def envelope_head(tx: TransactionSet) -> str:
     group = tx.group
-    sep = group.interchange.separators
-    return (
-        sep.element.join(group.interchange.isa)
-        + sep.terminator
-        + sep.element.join(group.gs)
-        + sep.terminator
-    )
+    return segments_text([group.interchange.isa, group.gs], group.interchange.separators)
 
 
 def set_text(tx: TransactionSet) -> str:
-    sep = tx.group.interchange.separators
-    return "".join(sep.element.join(s) + sep.terminator for s in tx.segments)
+    return segments_text(tx.segments, tx.group.interchange.separators)
 
 
 def read_back(name: str, head: str, separators: str, raws: Sequence[str]) -> Iterator[SetResult]:

@@ -15,6 +15,14 @@ def segment_text(segment: Sequence[str], separators: Separators) -> str:
     return separators.element.join(segment) + separators.terminator
 
 
+def segments_text(segments: Iterable[Sequence[str]], separators: Separators) -> str:
+    """Segments as one X12 text, each with its terminator (what `write_segments` yields,
+    joined in one go)."""
+    end = separators.terminator
+    text = end.join(map(separators.element.join, segments))
+    return text + end if text else text
+
+
 def write_segments(segments: Iterable[Sequence[str]], separators: Separators) -> Iterator[str]:
     """X12 text, a segment at a time, exactly as given (build segments with `trim`)."""
     for segment in segments:
