@@ -189,8 +189,9 @@ class Decider:
 
     # -- deciding --------------------------------------------------------------------------
 
-    def take(self, result: SetResult) -> str:
-        """Record one transaction set and, if it is a CES request, decide it."""
+    def take(self, result: SetResult, sender: str) -> str:
+        """Record one transaction set and, if it is a CES request, decide it; `sender` is
+        the partner the file came from (its channel, `ebt.channel`), whom answers go to."""
         self.last_code = None
         record = result.record
         row = self._transaction_row(result)
@@ -200,7 +201,7 @@ class Decider:
         if not isinstance(record, Transaction814) or record.kind not in TABLES:
             row["status"] = "received"
             return f"received:{record.kind}"
-        verdict, facts = self._verdict(record, result)
+        verdict, facts = self._verdict(record, sender)
         self.seen.add((record.ces_id, record.reference))
         return self._apply(verdict, facts, row)
 
@@ -220,7 +221,6 @@ class Decider:
             request=notice,
             today=today,
             td_duns=td.duns if td else "",
-            envelope_sender=frozenset(),
             reply_to="",
             sender=td,
             ces=None,
@@ -277,19 +277,15 @@ class Decider:
             )
         return row
 
-    def _verdict(self, record: Transaction814, result: SetResult) -> tuple[Verdict, Facts]:
-        interchange = result.transaction.group.interchange
-        envelope = frozenset({interchange.sender[1], result.transaction.group.sender.strip()})
+    def _verdict(self, record: Transaction814, sender: str) -> tuple[Verdict, Facts]:
         reference = self.reference
-        sender = next((reference.partners[s] for s in envelope if s in reference.partners), None)
         aggregate = self.accounts.get(record.account)
         facts = Facts(
             request=record,
             today=self.market.today,
             td_duns=reference.td.duns if reference.td else "",
-            envelope_sender=envelope,
-            reply_to=interchange.sender[1],
-            sender=sender,
+            reply_to=sender,
+            sender=reference.partners.get(sender),
             ces=reference.partners.get(record.ces_id),
             account=self._account_facts(aggregate),
             effective_read=self._effective_read(aggregate),
@@ -361,7 +357,7 @@ class Decider:
             sender = facts.sender
             if sender is not None:  # answer the party that sent it, never one it named
                 reply = replace(reply, ces_id=sender.duns, ces_name=sender.name)
-            self._send(reply, process, row, recipient=sender.duns if sender else facts.reply_to)
+            self._send(reply, process, row, recipient=facts.reply_to)
             return "reject"
         row["status"] = "accepted"
         assert aggregate is not None and ces is not None
@@ -439,12 +435,14 @@ class Decider:
 
     def _accept(
         self,
-        record: Transaction814,
+        facts: Facts,
         process: rows.ProcessRow,
         row: dict[str, Any],
         effective: date | None,
         aggregate: AccountAggregate,
     ) -> None:
+        """The accept, to the partner the request came from (facts.reply_to)."""
+        record = facts.request
         account = aggregate.account
         meters = tuple(Meter(m.number) for m in self.meters.get(account.premise_id, ()))
         self._send(
@@ -459,6 +457,7 @@ class Decider:
             ),
             process,
             row,
+            recipient=facts.reply_to,
         )
 
     def _on_enroll(self, case: Case) -> None:
@@ -475,7 +474,7 @@ class Decider:
             ces_rate_code=record.ces_rate_code,
             ces_account=record.ces_account,
         )
-        self._accept(record, process, row, effective, aggregate)
+        self._accept(facts, process, row, effective, aggregate)
 
     def _on_switch(self, case: Case) -> None:
         record, facts, _, process, _ = case
@@ -530,7 +529,7 @@ class Decider:
         assert ends is not None and facts.ces is not None
         ended = aggregate.end_supplier(supplier_id=facts.ces.id, on=ends, process=process)
         process.effective_on = ended or ends
-        self._accept(record, process, row, ended or ends, aggregate)
+        self._accept(facts, process, row, ended or ends, aggregate)
 
     def _on_change(self, case: Case) -> None:
         record, facts, aggregate, process, row = case
@@ -545,7 +544,7 @@ class Decider:
             ces_rate_code=record.ces_rate_code,
             ces_account=record.ces_account,
         )
-        self._accept(record, process, row, facts.effective_read, aggregate)
+        self._accept(facts, process, row, facts.effective_read, aggregate)
 
     def _on_reinstate(self, case: Case) -> None:
         record, facts, aggregate, process, row = case
@@ -573,7 +572,7 @@ class Decider:
                 )
         process.state = str(ProcessState.COMPLETED)
         process.effective_on = self.market.today
-        self._accept(record, process, row, self.market.today, aggregate)
+        self._accept(facts, process, row, self.market.today, aggregate)
 
     def flush(self) -> None:
         """Write the batch: new rows by bulk insert, changed rows by bulk update."""

@@ -21,7 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ebt.acks.functional import Acknowledger, InterchangeAck
-from ebt.check import FileFindings, InterchangeStart, SetResult
+from ebt.channel import Channel, ChannelCheck, Registry
+from ebt.check import FileFindings, GroupStart, InterchangeStart, SetResult
 from ebt.findings import Finding
 from ebt.formats.detect import checker_for
 from ebt.guides.loader import default_guidebook
@@ -35,6 +36,7 @@ from ebt.store.schema import (
     InboundFile,
     Interchange,
     Outbox,
+    TradingPartner,
     Transaction,
 )
 from ebt.syntax.envelope import GroupEnd, InterchangeEnd
@@ -52,27 +54,50 @@ class RunSummary:
     transactions: int = 0
     skipped: int = 0  # already committed by an earlier, interrupted run
     syntax_errors: int = 0
+    refused: list[str] = field(default_factory=list)  # interchanges and groups, why
     outcomes: dict[str, int] = field(default_factory=dict)
     rejects: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # errors in the file's bytes or envelopes
 
 
 def file_digest(path: Path) -> tuple[str, int]:
+    with path.open("rb") as source:
+        return stream_digest(source)
+
+
+def stream_digest(source: BinaryIO) -> tuple[str, int]:
+    """The SHA-256 and size of what `source` holds, read a MiB at a time."""
     digest = hashlib.sha256()
     size = 0
-    with path.open("rb") as source:
-        for chunk in iter(lambda: source.read(1 << 20), b""):
-            digest.update(chunk)
-            size += len(chunk)
+    for chunk in iter(lambda: source.read(1 << 20), b""):
+        digest.update(chunk)
+        size += len(chunk)
     return digest.hexdigest(), size
 
 
-class Processor:
-    """Process inbound files into the store with the market's rules."""
+def store_registry(session: Session) -> Registry:
+    """The partners registered in the store, by DUNS (the ids `ebt process` knows)."""
+    rows = session.execute(select(TradingPartner.duns, TradingPartner.name))
+    return Registry({duns: (duns, name) for duns, name in rows})
 
-    def __init__(self, sessions: sessionmaker[Session], market: Market):
+
+class Processor:
+    """Process inbound files into the store with the market's rules. `sender` (the DUNS of
+    `ebt process --from`) says whose files they are; without it each interchange's ISA06
+    does, and its GS02 must agree (`ebt.channel`)."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], market: Market, *, sender: str | None = None
+    ):
         self.sessions = sessions
         self.market = market
+        with sessions() as session:
+            self.registry = store_registry(session)
+        self.channel: Channel | None = None
+        if sender is not None:
+            self.channel = self.registry.channel(sender, "--from")
+            if self.channel is None:
+                raise UnknownSenderError(sender)
 
     def process_path(self, path: Path) -> RunSummary:
         digest, size = file_digest(path)
@@ -97,28 +122,37 @@ class Processor:
                     size=size,
                     status="received",
                     received_at=self.market.now,
+                    partner=self.channel.duns if self.channel else None,
                 )
                 session.add(known)
                 session.commit()
             else:
                 summary.resumed = True
             file_id = known.id
-        run = _Run(self, file_id, name, summary)
+        check = ChannelCheck(self.channel, self.registry, file=name)
+        run = _Run(self, file_id, check, summary)
         run.consume(checker_for(source, name=name).events())  # X12, XML or EDIFACT
         run.finish()
         return summary
 
 
+class UnknownSenderError(LookupError):
+    """`--from` names no partner registered in the store."""
+
+
 class _Run:
-    def __init__(self, processor: Processor, file_id: int, name: str, summary: RunSummary):
+    def __init__(
+        self, processor: Processor, file_id: int, check: ChannelCheck, summary: RunSummary
+    ):
         self.processor = processor
         self.market = processor.market
         self.file_id = file_id
-        self.name = name
+        self.check = check
         self.summary = summary
         self.acker = Acknowledger()
         self.reference: Reference | None = None
-        self.answers: list[InterchangeAck] = []
+        self.answers: list[tuple[str, InterchangeAck]] = []  # (recipient, what it is owed)
+        self.senders: dict[str, str] = {}  # interchange control -> the partner it came from
         with processor.sessions() as session:
             self.done = {
                 (ic, gc, sc)
@@ -132,18 +166,41 @@ class _Run:
                 select(Interchange.control, Interchange.id).where(Interchange.file_id == file_id)
             )
             self.interchange_ids: dict[str, int] = dict(rows.all())
+            # the file's own findings an earlier, interrupted run recorded: not again
+            self.recorded: set[tuple[str, str, str | None, int | None, str | None]] = set(
+                session.execute(
+                    select(
+                        FindingRow.code,
+                        FindingRow.message,
+                        FindingRow.segment,
+                        FindingRow.position,
+                        FindingRow.element,
+                    )
+                    .where(FindingRow.file_id == file_id)
+                    .where(FindingRow.transaction_id.is_(None))
+                ).all()
+            )
 
     def consume(self, events: Iterator[object]) -> None:
         batch: list[SetResult] = []
+        check = self.check
         for event in events:
+            refusal = None
+            if isinstance(event, InterchangeStart):
+                refusal = check.interchange(event)
+            elif isinstance(event, GroupStart):
+                refusal = check.group(event)
             answer = self.acker.feed(event)
             if answer is not None:
-                self.answers.append(answer)
+                self.answers.append((check.sender, answer))
             if isinstance(event, InterchangeStart):
-                self._interchange(event)
+                self._interchange(event, refusal.code if refusal else None)
+            if refusal is not None:
+                self.summary.refused.append(f"{refusal.code}: {refusal.message}")
+                self._file_findings([refusal])
             elif isinstance(event, FileFindings | InterchangeEnd | GroupEnd):
                 self._file_findings(event.findings)
-            elif isinstance(event, SetResult):
+            elif isinstance(event, SetResult) and not check.refused:
                 batch.append(event)
                 if len(batch) >= BATCH:
                     self._batch(batch)
@@ -153,7 +210,13 @@ class _Run:
 
     def _file_findings(self, found: list[Finding]) -> None:
         """Errors outside any transaction set: kept with the file, and said in the summary."""
-        errors = [f for f in found if f.is_error]
+        errors = []
+        for f in found:
+            where = f.location
+            key = (f.code, f.message, where.segment, where.position, where.element)
+            if f.is_error and key not in self.recorded:
+                self.recorded.add(key)
+                errors.append(f)
         if not errors:
             return
         self.summary.problems.extend(f"{f.code}: {f.message}" for f in errors)
@@ -173,8 +236,9 @@ class _Run:
             )
             session.commit()
 
-    def _interchange(self, event: InterchangeStart) -> None:
+    def _interchange(self, event: InterchangeStart, refused: str | None) -> None:
         inter = event.interchange
+        self.senders[inter.control] = self.check.sender
         if inter.control in self.interchange_ids:
             return
         with self.processor.sessions() as session:
@@ -184,6 +248,7 @@ class _Run:
                 sender=inter.sender[1],
                 receiver=inter.receiver[1],
                 production=inter.production,
+                refused=refused,
             )
             session.add(row)
             session.commit()
@@ -202,7 +267,8 @@ class _Run:
             )
             decider.load(todo)
             for result in todo:
-                outcome = decider.take(result)
+                sender = self.senders[result.transaction.group.interchange.control]
+                outcome = decider.take(result, sender)
                 self.summary.transactions += 1
                 if outcome == "syntax_error":
                     self.summary.syntax_errors += 1
@@ -224,11 +290,11 @@ class _Run:
                 )
             )
             if already is None:
-                for answer in self.answers:
+                for recipient, answer in self.answers:
                     for ack in answer.acks:
                         session.add(
                             Outbox(
-                                recipient=answer.interchange.sender[1],
+                                recipient=recipient,
                                 set_id="997",
                                 kind=f"ack:{self.file_id}",
                                 body=encode_body(iter_segments(ack, mapping)),

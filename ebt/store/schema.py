@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -219,6 +219,9 @@ class Interchange(Base):
     sender: Mapped[str] = mapped_column(String(15))  # ISA06
     receiver: Mapped[str] = mapped_column(String(15))  # ISA08
     production: Mapped[bool] = mapped_column(Boolean)
+    # why the interchange was refused whole (a finding code: DUPLICATE-INTERCHANGE,
+    # ISA15-MODE, ISA06-CHANNEL), or None when its sets were taken
+    refused: Mapped[str | None] = mapped_column(String(30))
 
 
 class Transaction(Base):

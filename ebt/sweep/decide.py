@@ -66,7 +66,7 @@ class DecidePhase:
         self.reference: Reference | None = None
         with sessions() as session:
             self.partitions = partition_count(session.get_bind().dialect.name)
-        self.names: dict[int, str] = {}
+        self.files: dict[int, tuple[str, str]] = {}  # id -> (name, the partner it came from)
         self.interchanges: dict[int, dict[str, int]] = {}
 
     def run(self) -> int:
@@ -106,9 +106,10 @@ class DecidePhase:
                 return 0
             first = rows[0]
             rows = _run_of(rows, first)
+            name, sender = self._file(session, first.file_id)
             results = list(
                 read_back(
-                    self._name(session, first.file_id),
+                    name,
                     first.head,
                     first.separators,
                     [r.raw for r in rows],
@@ -125,7 +126,7 @@ class DecidePhase:
             )
             decider.load(results)
             for result in results:
-                outcome = decider.take(result)
+                outcome = decider.take(result, sender)
                 self.summary.count(outcome, decider.last_code)
             decider.flush()
             session.execute(
@@ -140,12 +141,15 @@ class DecidePhase:
             self.progress(len(rows))
         return len(rows)
 
-    def _name(self, session: Session, file_id: int) -> str:
-        if file_id not in self.names:
-            self.names[file_id] = session.scalar(
-                select(InboundFile.name).where(InboundFile.id == file_id)
-            ) or str(file_id)
-        return self.names[file_id]
+    def _file(self, session: Session, file_id: int) -> tuple[str, str]:
+        """The file's name and the partner whose inbound folder it came from (its channel:
+        whom every answer goes to)."""
+        if file_id not in self.files:
+            row = session.execute(
+                select(InboundFile.name, InboundFile.partner).where(InboundFile.id == file_id)
+            ).one()
+            self.files[file_id] = (row.name, row.partner or "")
+        return self.files[file_id]
 
     def _interchanges(self, session: Session, file_id: int) -> dict[str, int]:
         if file_id not in self.interchanges:

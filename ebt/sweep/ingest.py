@@ -21,7 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ebt.acks.functional import Acknowledger, InterchangeAck
-from ebt.check import FileFindings, InterchangeStart, SetResult
+from ebt.channel import ChannelCheck
+from ebt.check import FileFindings, GroupStart, InterchangeStart, SetResult
 from ebt.findings import Finding
 from ebt.formats.detect import checker_for
 from ebt.guides.loader import default_guidebook
@@ -42,6 +43,7 @@ from ebt.store.schema import (
 )
 from ebt.sweep.config import SweepConfig
 from ebt.sweep.faults import crash_point
+from ebt.sweep.folders import open_plain
 from ebt.sweep.queue import (
     envelope_head,
     partition_count,
@@ -53,6 +55,8 @@ from ebt.syntax.envelope import GroupEnd, InterchangeEnd
 from ebt.syntax.envelope import Interchange as EnvelopeInterchange
 
 QUEUE_BATCH = 1000
+# interchanges refused without an answer: a repeat, or the wrong mode (test / production)
+SILENT_REFUSALS = frozenset({"DUPLICATE-INTERCHANGE", "ISA15-MODE"})
 
 
 @dataclass(slots=True)
@@ -60,7 +64,7 @@ class IngestSummary:
     file: str
     sets: int = 0
     duplicate_interchanges: list[str] = field(default_factory=list)
-    refused_interchanges: list[str] = field(default_factory=list)  # test/production mismatch
+    refused_interchanges: list[str] = field(default_factory=list)  # its mode or sender
     acks_matched: int = 0
     problems: list[str] = field(default_factory=list)  # errors outside the sets
     readable: bool = True
@@ -84,7 +88,7 @@ class Ingester:
     def run(self, file: InboundFile) -> IngestSummary:
         assert file.path is not None
         run = _Ingest(self, file)
-        with Path(file.path).open("rb") as source:
+        with open_plain(Path(file.path)) as source:  # never through a link
             for event in checker_for(source, name=file.name).events():  # X12, XML or EDIFACT
                 run.feed(event)
         run.flush()
@@ -99,6 +103,9 @@ class _Ingest:
         self.progress = ingester.progress
         self.file = file
         self.summary = IngestSummary(file.name)
+        # the file is its channel's: the partner whose inbound folder it was claimed from
+        self.channel = self.config.channel(file.partner or "")
+        self.check = ChannelCheck(self.channel, self.config.registry(), file=file.name)
         self.acker = Acknowledger()
         self.answers: list[InterchangeAck] = []
         self.findings: list[Finding] = []
@@ -117,83 +124,104 @@ class _Ingest:
                 )
                 or 0
             )
-            self.known = set(
-                session.scalars(select(Interchange.control).where(Interchange.file_id == file.id))
+            # interchanges an earlier, interrupted run recorded, and whether it skipped them
+            self.known: dict[str, str | None] = dict(
+                session.execute(
+                    select(Interchange.control, Interchange.refused).where(
+                        Interchange.file_id == file.id
+                    )
+                ).all()
             )
 
     def feed(self, event: object) -> None:
+        refusal = None
+        if isinstance(event, InterchangeStart):
+            refusal = self.check.interchange(event)  # ISA06 must be the channel's
+        elif isinstance(event, GroupStart):
+            refusal = self.check.group(event)  # GS02 too
         answer = self.acker.feed(event)
         if answer is not None and not self.skipping:
             self.answers.append(answer)
+        if refusal is not None:
+            self.findings.append(refusal)
         if isinstance(event, InterchangeStart):
             self.interchanges += 1
-            self.skipping = self._interchange(event)
+            self.skipping = self._interchange(event, refusal.code if refusal else None)
         elif isinstance(event, FileFindings | InterchangeEnd | GroupEnd):
             self.findings.extend(f for f in event.findings if f.is_error)
-        elif isinstance(event, SetResult):
+        elif isinstance(event, SetResult) and not self.check.refused:
             self._set(event)
 
-    def _interchange(self, event: InterchangeStart) -> bool:
+    def _interchange(self, event: InterchangeStart, refused: str | None) -> bool:
         """Record the interchange; True when it repeats one already received (same sender
-        and ISA13 within the retention window): its sets are not taken again."""
+        and ISA13 within the retention window) or is refused for its mode: its sets are not
+        taken, and it gets no answer. One refused for its sender (`refused`) is answered
+        (TA1 and 997 rejections to the channel) but its sets are not taken either."""
         inter = event.interchange
-        sender, control = inter.sender[1], inter.control
-        if control in self.known:
-            return False  # recorded by an earlier, interrupted run of this file
-        since = self.market.now - timedelta(days=self.config.duplicate_window_days)
+        control = inter.control
+        if control in self.known:  # recorded by an earlier, interrupted run of this file
+            return self.known[control] in SILENT_REFUSALS
         with self.sessions() as session:
-            earlier = session.execute(
-                select(InboundFile.name, InboundFile.received_at)
-                .join(Interchange, Interchange.file_id == InboundFile.id)
-                .where(Interchange.sender == sender, Interchange.control == control)
-                .where(Interchange.file_id != self.file.id)
-                .where(InboundFile.received_at >= since)
-                .limit(1)
-            ).first()
-            if earlier is not None:
-                message = (
-                    f"Interchange {control} from {sender} was already received in "
-                    f"{earlier[0]} on {earlier[1]:%Y-%m-%d}; it is not processed again."
-                )
-                self.summary.duplicate_interchanges.append(control)
-                session.add(_finding_row(self.file.id, "DUPLICATE-INTERCHANGE", message))
-                session.commit()
-                self.known.add(control)
-                return True
-            refused = self._mode_mismatch(inter)
-            if refused is not None:
+            if refused is None:
+                refused = self._duplicate(session, inter) or self._mode_mismatch(session, inter)
+            else:
                 self.summary.refused_interchanges.append(control)
-                session.add(_finding_row(self.file.id, "ISA15-MODE", refused))
-                session.commit()
-                self.known.add(control)
-                return True
             session.add(
                 Interchange(
                     file_id=self.file.id,
                     control=control,
-                    sender=sender,
+                    sender=inter.sender[1],
                     receiver=inter.receiver[1],
                     production=inter.production,
+                    refused=refused,
                 )
             )
             session.commit()
-            self.known.add(control)
-        return False
+        self.known[control] = refused
+        return refused in SILENT_REFUSALS
 
-    def _mode_mismatch(self, inter: EnvelopeInterchange) -> str | None:
-        """Why a test interchange from a production partner (or the reverse) is refused."""
-        partner = self.config.partner(inter.sender[1]) or self.config.partner(
-            self.file.partner or ""
+    def _duplicate(self, session: Session, inter: EnvelopeInterchange) -> str | None:
+        """DUPLICATE-INTERCHANGE (its finding recorded) when the channel's partner already
+        sent this ISA13 within the retention window."""
+        control = inter.control
+        since = self.market.now - timedelta(days=self.config.duplicate_window_days)
+        earlier = session.execute(
+            select(InboundFile.name, InboundFile.received_at)
+            .join(Interchange, Interchange.file_id == InboundFile.id)
+            .where(Interchange.sender.in_(sorted(self.channel.ids)))
+            .where(Interchange.control == control)
+            .where(Interchange.refused.is_(None))
+            .where(Interchange.file_id != self.file.id)
+            .where(InboundFile.received_at >= since)
+            .limit(1)
+        ).first()
+        if earlier is None:
+            return None
+        message = (
+            f"Interchange {control} from {self.channel.name} ({self.channel.duns}) was "
+            f"already received in {earlier[0]} on {earlier[1]:%Y-%m-%d}; it is not processed "
+            "again."
         )
+        self.summary.duplicate_interchanges.append(control)
+        session.add(_finding_row(self.file.id, "DUPLICATE-INTERCHANGE", message))
+        return "DUPLICATE-INTERCHANGE"
+
+    def _mode_mismatch(self, session: Session, inter: EnvelopeInterchange) -> str | None:
+        """ISA15-MODE (its finding recorded) when a test interchange comes from a production
+        partner, or the reverse."""
+        partner = self.config.partner(self.channel.duns)
         if partner is None or inter.production == partner.production:
             return None
         marked = "production (ISA15 P)" if inter.production else "test (ISA15 T)"
         wanted = "production" if partner.production else "test"
-        return (
-            f"Interchange {inter.control} from {inter.sender[1]} is marked {marked}, but "
+        message = (
+            f"Interchange {inter.control} from {partner.name} is marked {marked}, but "
             f"{partner.name} is configured for {wanted} exchange ([[partner]] production in "
             f"{self.config.source.name}); it is not processed."
         )
+        self.summary.refused_interchanges.append(inter.control)
+        session.add(_finding_row(self.file.id, "ISA15-MODE", message))
+        return "ISA15-MODE"
 
     def _set(self, result: SetResult) -> None:
         if self.skipping:
@@ -202,7 +230,7 @@ class _Ingest:
         self.summary.sets += 1
         record = result.record
         if isinstance(record, FunctionalAck):
-            self.acks.append((result.transaction.group.interchange.sender[1], record))
+            self.acks.append((self.channel.duns, record))
         if self.position <= self.done:
             return
         tx = result.transaction
@@ -239,6 +267,7 @@ class _Ingest:
     def finish(self) -> IngestSummary:
         """The file's findings, the 997s it is owed and the matched 997s, with its new state."""
         summary = self.summary
+        self.findings = list(dict.fromkeys(self.findings))  # a group's come with its end too
         summary.problems = [f"{f.code}: {f.message}" for f in self.findings]
         if self.interchanges == 0:
             summary.readable = False
@@ -250,13 +279,14 @@ class _Ingest:
             if row.status != "claimed":
                 return summary  # finished by an earlier run
             session.add_all(_finding_row(self.file.id, f.code, f.message, f) for f in self.findings)
+            partner = self.config.partner(self.channel.duns)
+            recipient = self.channel.duns  # every answer to the channel, whatever ISA06 says
             for answer in self.answers:
-                partner = self.config.partner(answer.interchange.sender[1])
                 ta1 = _ta1(answer, partner.acknowledgments.ta1 if partner else "on_error")
                 if ta1 is not None:
                     session.add(
                         Outbox(
-                            recipient=answer.interchange.sender[1],
+                            recipient=recipient,
                             set_id="TA1",
                             kind=f"ta1:{self.file.id}",
                             body=json.dumps(ta1),
@@ -268,7 +298,7 @@ class _Ingest:
                 for ack in answer.acks:
                     session.add(
                         Outbox(
-                            recipient=answer.interchange.sender[1],
+                            recipient=recipient,
                             set_id="997",
                             kind=f"ack:{self.file.id}",
                             body=encode_body(iter_segments(ack, mapping)),
