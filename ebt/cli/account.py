@@ -300,6 +300,12 @@ def explain(reference: str, fmt: str, db: str | None) -> None:
         click.echo(f"  outcome: {click.style(item['outcome'], bold=True)}{code}")
 
 
+def _containing(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, its own % and _ taken literally."""
+    literal = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{literal}%"
+
+
 @click.command(
     epilog="""\b
 Examples:
@@ -328,10 +334,15 @@ def find(
             .where(Meter.number == meter)
         )
     if name:
-        query = query.where(Account.customer_name.ilike(f"%{name}%"))
+        query = query.where(Account.customer_name.ilike(_containing(name), escape="\\"))
     if address:
+        pattern = _containing(address)
         query = query.where(
-            or_(Premise.street.ilike(f"%{address}%"), Premise.city.ilike(f"%{address}%"))
+            or_(
+                Premise.street.ilike(pattern, escape="\\"),
+                Premise.street2.ilike(pattern, escape="\\"),
+                Premise.city.ilike(pattern, escape="\\"),
+            )
         )
     with sessions() as session:
         rows = [
@@ -339,7 +350,9 @@ def find(
                 "account": a.number,
                 "customer_name": a.customer_name,
                 "status": a.status,
-                "address": f"{p.street}, {p.city} {p.state} {p.postal_code}",
+                "address": ", ".join(
+                    filter(None, (p.street, p.street2, f"{p.city} {p.state} {p.postal_code}"))
+                ),
             }
             for a, p in session.execute(query.order_by(Account.number).limit(200))
         ]
