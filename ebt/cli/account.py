@@ -15,7 +15,7 @@ from ebt.cli.clock import now
 from ebt.cli.sources import format_option
 from ebt.cli.store import db_option, open_store
 from ebt.market.setup import load_rules
-from ebt.rules.tables import read_steps
+from ebt.rules.tables import RuleBook, read_steps
 from ebt.store.schema import (
     Account,
     Decision,
@@ -273,6 +273,7 @@ def explain(reference: str, fmt: str, db: str | None) -> None:
                 "outcome": d.outcome,
                 "code": d.code,
                 "decided_on": d.decided_on.isoformat(),
+                "then": _policies(session, rulebook, d.process_id),
             }
             for d, t, p, a in rows
         ]
@@ -298,6 +299,34 @@ def explain(reference: str, fmt: str, db: str | None) -> None:
             click.echo(f"  {number:>2}. {step['question']}  [{step['predicate']}] {answer}")
         code = f" (REF*7G {item['code']})" if item["code"] else ""
         click.echo(f"  outcome: {click.style(item['outcome'], bold=True)}{code}")
+        for policy in item["then"]:
+            click.echo(
+                f"  then table {policy['table']} {policy['version']}: "
+                + "; ".join(
+                    f"{s['question']} {'yes' if s['answer'] else 'no'}" for s in policy["steps"]
+                )
+                + f" -> {click.style(policy['outcome'], bold=True)}"
+            )
+
+
+def _policies(session: Session, rulebook: RuleBook, process_id: int | None) -> list[dict[str, Any]]:
+    """The policy tables (drop date, off-cycle fee) decided for the request's process."""
+    if process_id is None:
+        return []
+    rows = session.scalars(
+        select(Decision)
+        .where(Decision.process_id == process_id, Decision.reference.is_(None))
+        .order_by(Decision.id)
+    )
+    return [
+        {
+            "table": d.table_name,
+            "version": d.table_version,
+            "steps": read_steps(d.steps, rulebook.version(d.table_name, d.table_version)),
+            "outcome": d.outcome,
+        }
+        for d in rows
+    ]
 
 
 def _containing(text: str) -> str:

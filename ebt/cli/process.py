@@ -10,8 +10,8 @@ from ebt.cli.clock import now
 from ebt.cli.sources import existing_files
 from ebt.cli.store import db_option, open_store
 from ebt.market.outbound import write_outbox
-from ebt.market.service import Processor, RunSummary, UnknownSenderError
 from ebt.market.setup import load_market
+from ebt.pipeline.process import Processor, RunSummary, UnknownSenderError
 
 
 def _line(summary: RunSummary) -> str:
