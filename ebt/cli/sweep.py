@@ -184,6 +184,9 @@ def demo(folder: Path) -> None:
     for result in load_paths(sessions, files):
         if not result.ok:
             raise click.ClickException(result.summary())
+    for partner in config.partners:  # a partner's folders are made when it joins
+        partner.inbound.mkdir(parents=True, exist_ok=True)
+        partner.outbound.mkdir(parents=True, exist_ok=True)
     dropped = _deliver_bundled(config, fixtures / "x12" / "good")
     click.echo(f"demo: {dropped} bundled supplier file(s) put in the partners' inbound folders")
     summary = run_inbound(config, db)

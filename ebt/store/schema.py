@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -295,6 +295,7 @@ class Outbox(Base):
     account_number: Mapped[str | None] = mapped_column(String(30), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # the file it is in: with sent_at, delivered; without, staged and not yet delivered
     file_name: Mapped[str | None] = mapped_column(String(255))
 
     transaction: Mapped[Transaction | None] = relationship()
