@@ -40,6 +40,8 @@ def run(*args: str, code: int = 0) -> str:
 def setup(tmp_path: Path, url: str) -> Path:
     config = tmp_path / "partners.toml"
     shutil.copyfile(ROOT / "fixtures" / "partners" / "demo.toml", config)
+    for partner in ("pine-tree", "acadia", "katahdin"):  # the sweep does not make them
+        (tmp_path / "partners" / partner / "outbound").mkdir(parents=True)
     run("load", str(ROOT / "fixtures" / "reference"), "--db", url)
     return config
 

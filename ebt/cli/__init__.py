@@ -9,6 +9,7 @@ from ebt.cli.account import account, explain, find
 from ebt.cli.ack import ack
 from ebt.cli.activate import activate_command
 from ebt.cli.clock import today_option
+from ebt.cli.faults import PlainFaults
 from ebt.cli.load import load
 from ebt.cli.meter_exchange import meter_exchange
 from ebt.cli.move import move_command
@@ -27,6 +28,7 @@ from ebt.runtime import tune_for_batch
 
 
 @click.group(
+    cls=PlainFaults,
     epilog="""\b
 Examples:
   ebt validate fixtures/x12/good/*.x12

@@ -7,7 +7,7 @@ import json
 import click
 
 from ebt.cli.clock import now
-from ebt.cli.sweeps import open_engine
+from ebt.cli.store import open_engine
 from ebt.sweep.status import render, status
 
 

@@ -48,7 +48,7 @@ __all__ = [
     "ServiceRole",
 ]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -285,6 +285,7 @@ class Outbox(Base):
     account_number: Mapped[str | None] = mapped_column(String(30), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # the file it is in: with sent_at, delivered; without, staged and not yet delivered
     file_name: Mapped[str | None] = mapped_column(String(255))
 
     transaction: Mapped[Transaction | None] = relationship()
