@@ -116,9 +116,9 @@ class Decider:
         wanted = [n for n in numbers if n not in self.accounts]
         if not wanted:
             return
-        found = self.reader.accounts(wanted)
         today = self.market.today
-        self.meters.update(self.reader.meters(sorted({a.account.premise_id for a in found}), today))
+        found, meters = self.reader.accounts(wanted, today)
+        self.meters.update(meters)
         for aggregate in found:
             aggregate.advance(today)
             self.accounts[aggregate.number] = aggregate

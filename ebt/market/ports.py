@@ -18,14 +18,13 @@ class MarketReader(Protocol):
         """The registered partners and the cycle read schedule."""
         ...
 
-    def accounts(self, numbers: Collection[str]) -> list[AccountAggregate]:
-        """The accounts with these numbers (those that exist), each with its supplier
-        periods by start and its pending processes, the periods joined to the pending
-        process that made them."""
-        ...
-
-    def meters(self, premise_ids: Collection[int], on: date) -> dict[int, tuple[MeterFacts, ...]]:
-        """The meters installed at each premise on `on` (every premise asked is a key)."""
+    def accounts(
+        self, numbers: Collection[str], on: date
+    ) -> tuple[list[AccountAggregate], dict[int, tuple[MeterFacts, ...]]]:
+        """The accounts with these numbers (those that exist, by number), each with its
+        supplier periods by start and its pending processes, the periods joined to the
+        pending process that made them; and the meters installed on `on` at each of their
+        premises (every premise a key)."""
         ...
 
     def decided_requests(self, references: Collection[str]) -> set[tuple[str, str]]:
