@@ -19,6 +19,7 @@ import click
 from ebt.check import SetResult
 from ebt.cli.render import plain
 from ebt.cli.sources import format_option, input_files, input_name, opened
+from ebt.cli.transaction_text import record_text
 from ebt.formats.detect import checker_for
 
 PROBLEMS_SHOWN = 100  # lines about unreadable sets kept for the end; the rest are counted
@@ -76,23 +77,10 @@ def json_document(records: Iterable[dict[str, Any]]) -> Iterator[str]:
     yield "\n  ]\n}\n" if opened else '{\n  "transactions": []\n}\n'
 
 
-def _text(record: dict[str, Any]) -> str:
-    head = click.style(str(record["kind"]), bold=True)
-    ref = record.get("reference") or record.get("group_control") or ""
-    lines = [f"{head}  {ref}"]
-    shown = {k: v for k, v in record.items() if v not in (None, [], {}) and k != "kind"}
-    width = max(len(k) for k in shown) if shown else 0
-    lines += [
-        f"  {k:<{width}}  {json.dumps(v) if isinstance(v, list | dict) else v}"
-        for k, v in shown.items()
-    ]
-    return "\n".join(lines)
-
-
 def _write_text(records: Iterable[dict[str, Any]]) -> None:
     count = 0
     for record in records:
-        click.echo(("\n" if count else "") + _text(record))
+        click.echo(("\n" if count else "") + record_text(record))
         count += 1
     if not count:
         click.echo("no readable transactions")

@@ -10,6 +10,7 @@ import click
 
 from ebt.cli.clock import now
 from ebt.cli.sweeps import config_option, open_engine, progress_bars, read_config
+from ebt.codes import default_catalogue
 from ebt.market.setup import load_market
 from ebt.resources import data_path
 from ebt.store.reference import load_paths, plan
@@ -97,9 +98,7 @@ def inbound_line(summary: InboundSummary) -> str:
         f"{summary.archived} archived; {decided.transactions} transaction(s) decided ({outcomes})"
     ]
     if decided.rejects:
-        parts.append(
-            "rejected by code: " + ", ".join(f"{k} {v}" for k, v in sorted(decided.rejects.items()))
-        )
+        parts.append("rejected by code: " + default_catalogue().counted("reject", decided.rejects))
     if summary.duplicates:
         parts.append(
             f"{len(summary.duplicates)} repeated file(s) refused: {', '.join(summary.duplicates)}"
