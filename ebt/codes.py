@@ -156,6 +156,11 @@ def _finding_code(kind: FindingKind, known: Mapping[str, CodeList]) -> tuple[str
         for field, list_kind in FINDING_ACKS
         if (value := getattr(kind, field)) is not None
     )
+    for list_kind, _ in acks:
+        if list_kind not in known:
+            raise CatalogueError(
+                f"the finding list comes before the {list_kind} list its codes refer to"
+            )
     for list_kind, value in acks:
         if value not in known[list_kind].codes:
             raise CatalogueError(

@@ -124,6 +124,7 @@ def test_the_same_code_meaning_two_things_in_one_list_is_a_catalogue_error(
         (lambda c: c["lists"][1].update(kind="reject"), "the kind 'reject' is listed twice"),
         (lambda c: c["lists"][0]["from"][0].update(list="nope"), "no 814 guide has a code list"),
         (lambda c: c["lists"][0]["from"][0].update(guide="810"), "there is no 810 guide"),
+        (lambda c: c["lists"].insert(0, c["lists"].pop()), "the finding list comes before"),
     ],
 )
 def test_mistakes_in_codes_json_are_catalogue_errors(
