@@ -11,8 +11,8 @@ from ebt.cli.sources import existing_files
 from ebt.cli.store import db_option, open_store
 from ebt.codes import default_catalogue
 from ebt.market.outbound import write_outbox
-from ebt.market.service import Processor, RunSummary
 from ebt.market.setup import load_market
+from ebt.pipeline.process import Processor, RunSummary, UnknownSenderError
 
 
 def _line(summary: RunSummary) -> str:
@@ -27,6 +27,8 @@ def _line(summary: RunSummary) -> str:
         parts.append(f"{summary.syntax_errors} with syntax errors (see the 997)")
     if summary.skipped:
         parts.append(f"{summary.skipped} already committed by an interrupted run")
+    if summary.refused:
+        parts.append(f"{len(summary.refused)} refused: " + " | ".join(summary.refused[:3]))
     if summary.problems:
         parts.append(
             f"{len(summary.problems)} error(s) outside the transaction sets: "
@@ -40,6 +42,7 @@ def _line(summary: RunSummary) -> str:
 Examples:
   ebt --today 2026-11-20 process inbound/enroll.x12 --out outbound/
   ebt process inbound/*.x12 --db postgresql://postgres@127.0.0.1/ebt --out outbound/
+  ebt process --from 081234567 pine-tree/enroll.x12
 """,
 )
 @click.argument("paths", nargs=-1, required=True, type=existing_files)
@@ -51,19 +54,36 @@ Examples:
     show_default=True,
     help="Folder for the outbound files, one per recipient.",
 )
+@click.option(
+    "--from",
+    "sender",
+    metavar="DUNS",
+    help="Whose files these are (a registered partner's DUNS): every interchange must carry "
+    "its ids in ISA06 and GS02, and every answer goes to it. Without it, each interchange's "
+    "ISA06 says, and GS02 must name the same partner.",
+)
 @db_option
-def process(paths: tuple[Path, ...], out_dir: Path, db: str | None) -> None:
+def process(paths: tuple[Path, ...], out_dir: Path, sender: str | None, db: str | None) -> None:
     """Validate each file, decide every supplier request by the market rules, commit the
     decisions and state, and write the responses, drop notices and 997s into OUT. Exit 1 when
-    a file has errors outside its transaction sets (not X12, a broken envelope)."""
+    a file has errors outside its transaction sets (not X12, a broken envelope, an interchange
+    or group refused because it names another sender)."""
     sessions = open_store(db)
     clock = now()
-    processor = Processor(sessions, load_market(clock))
+    try:
+        processor = Processor(sessions, load_market(clock), sender=sender)
+    except UnknownSenderError:
+        raise click.BadParameter(
+            f"{sender!r} is not a registered partner's DUNS; `ebt load` its partners.csv row "
+            "first, or give the DUNS of the partner that sent these files.",
+            param_hint="--from",
+        ) from None
     failed = False
     for path in paths:
         summary = processor.process_path(path)
-        failed = failed or bool(summary.problems)
-        click.echo(_line(summary), err=bool(summary.problems))
+        bad = bool(summary.problems or summary.refused)
+        failed = failed or bad
+        click.echo(_line(summary), err=bad)
     for written in write_outbox(sessions, out_dir, now=clock):
         click.echo(f"wrote {written}")
     if failed:

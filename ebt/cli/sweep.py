@@ -105,8 +105,13 @@ def inbound_line(summary: InboundSummary) -> str:
         )
     if summary.refused:
         parts.append(
-            f"{len(summary.refused)} interchange(s) refused (repeated, or test/production): "
-            + ", ".join(summary.refused)
+            f"{len(summary.refused)} interchange(s) refused (repeated, test/production, "
+            "or another sender): " + ", ".join(summary.refused)
+        )
+    if summary.unsafe:
+        parts.append(
+            f"{len(summary.unsafe)} entr(ies) that are not plain files set aside unopened "
+            "in refused/: " + ", ".join(summary.unsafe)
         )
     if summary.errors:
         parts.append(f"{len(summary.errors)} file(s) to error/: {', '.join(summary.errors)}")

@@ -8,29 +8,14 @@ from typing import Any
 
 from ebt.calendar import MaineCalendar
 from ebt.guides.loader import default_guidebook
-from ebt.market.decider import Market
 from ebt.market.move_rules import MOVE_PREDICATES, REVERSION_PREDICATES
+from ebt.market.outcomes import outcomes_by_table
 from ebt.market.predicates import PREDICATES
+from ebt.market.reference import Market
+from ebt.market.requests import check_requests
 from ebt.resources import data_path
 from ebt.rules.parameters import load_parameter_book
 from ebt.rules.tables import RuleBook, load_rulebook
-
-OUTCOMES: dict[str, set[str] | None] = {
-    "reject": None,
-    "enroll": {"enrollment"},
-    "switch": {"enrollment"},
-    "drop_on_cycle": {"drop"},
-    "drop_off_cycle": {"drop"},
-    "change": {"change"},
-    "reinstate": {"reinstatement"},
-    "return_to_standard_offer": {"return_to_standard_offer"},
-    "move": {"move"},
-    "final_move": {"move"},
-    "seamless_move": {"move"},
-    "revert": {"landlord_reversion"},
-    "no_reversion": {"landlord_reversion"},
-    "refer": {"landlord_reversion"},
-}
 
 
 def rejection_codes(on: date) -> set[str]:
@@ -44,9 +29,14 @@ def load_rules(on: date) -> RuleBook:
         **MOVE_PREDICATES,
         **REVERSION_PREDICATES,
     }
-    return load_rulebook(
-        data_path("rules"), predicates=every, outcomes=OUTCOMES, codes=rejection_codes(on)
+    rulebook = load_rulebook(
+        data_path("rules"),
+        predicates=every,
+        outcomes=outcomes_by_table(),
+        codes=rejection_codes(on),
     )
+    check_requests(rulebook)  # every outcome a request table can end in has its handler
+    return rulebook
 
 
 def load_market(now: datetime) -> Market:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -30,7 +31,24 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-SCHEMA_VERSION = 4
+# the market's vocabulary, kept in the store's columns (and importable from here)
+from ebt.market.vocabulary import (
+    PartnerRole,
+    PeriodStatus,
+    ProcessKind,
+    ProcessState,
+    ServiceRole,
+)
+
+__all__ = [
+    "PartnerRole",
+    "PeriodStatus",
+    "ProcessKind",
+    "ProcessState",
+    "ServiceRole",
+]
+
+SCHEMA_VERSION = 5
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -43,40 +61,6 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-
-
-class PartnerRole(StrEnum):
-    TD = "T&D"
-    CES = "CES"
-
-
-class PeriodStatus(StrEnum):
-    PENDING = "pending"
-    ACTIVE = "active"
-    ENDED = "ended"
-    CANCELLED = "cancelled"
-
-
-class ProcessKind(StrEnum):
-    ENROLLMENT = "enrollment"
-    SWITCH = "switch"
-    DROP = "drop"
-    CHANGE = "change"
-    REINSTATEMENT = "reinstatement"
-    RETURN_TO_STANDARD_OFFER = "return_to_standard_offer"
-    MOVE = "move"
-    LANDLORD_REVERSION = "landlord_reversion"
-    METER_EXCHANGE = "meter_exchange"
-    TENANT_START = "tenant_start"
-    TENANT_STOP = "tenant_stop"
-    LANDLORD_CHANGE = "landlord_change"
-
-
-class ProcessState(StrEnum):
-    REJECTED = "rejected"
-    PENDING = "pending"  # accepted, waiting for its effective date
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
 
 
 class TradingPartner(Base):
@@ -207,6 +191,9 @@ class InboundFile(Base):
     partner: Mapped[str | None] = mapped_column(String(15))  # whose inbound folder it came from
     path: Mapped[str | None] = mapped_column(String(500))  # where a sweep keeps it while working
     archived_to: Mapped[str | None] = mapped_column(String(500))
+    # the delivery position through which its sets are taken (decided, or queued by a
+    # sweep), so that a run that died part way resumes after it
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Interchange(Base):
@@ -219,6 +206,9 @@ class Interchange(Base):
     sender: Mapped[str] = mapped_column(String(15))  # ISA06
     receiver: Mapped[str] = mapped_column(String(15))  # ISA08
     production: Mapped[bool] = mapped_column(Boolean)
+    # why the interchange was refused whole (a finding code: DUPLICATE-INTERCHANGE,
+    # ISA15-MODE, ISA06-CHANNEL), or None when its sets were taken
+    refused: Mapped[str | None] = mapped_column(String(30))
 
 
 class Transaction(Base):
@@ -369,11 +359,6 @@ class Move(Base):
     confirmation: Mapped[str] = mapped_column(Text)  # what the customer is told
 
 
-class ServiceRole(StrEnum):
-    TENANT = "tenant"
-    LANDLORD = "landlord"
-
-
 class ServicePeriod(Base):
     """Whose account takes a service at a premise over [start, end): a tenant's, or the
     landlord's reversion account between tenants. `pending` until the daily activation finds
@@ -430,9 +415,9 @@ class DeliveryQueue(Base):
     position: Mapped[int] = mapped_column(Integer)
     partition: Mapped[int] = mapped_column(Integer)
     account_number: Mapped[str | None] = mapped_column(String(30))
-    head: Mapped[str] = mapped_column(Text)  # the ISA and GS segments the set came in
-    separators: Mapped[str] = mapped_column(String(8))  # element, component, terminator, suffix
-    raw: Mapped[str] = mapped_column(Text)  # ST..SE as received
+    # the set as deciding needs it (ebt.market.inbound.InboundSet: its text, typed record
+    # and findings), encoded by ebt.sweep.queue: read and checked once, at intake
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
     state: Mapped[str] = mapped_column(String(10))  # QueueState
 
 

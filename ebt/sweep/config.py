@@ -15,6 +15,8 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
+from ebt.channel import Channel, Registry
+
 DUNS = re.compile(r"^\d{9}(\d{4})?$")
 CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 ACK_MODES = ("always", "on_error", "never")
@@ -72,6 +74,9 @@ class SweepConfig:
     archive: Path  # archive/YYYY/MM/DD/ originals; archive/sent/... copies of what was sent
     error: Path  # unreadable files, each with a .report.txt beside it
     unrouted: Path  # outbound files for a recipient with no outbound folder here
+    # what an inbound folder held that is not a plain file (a link, a FIFO, a device...):
+    # moved here unopened, with a report beside it
+    refused: Path = Path("refused")
     max_file_bytes: int = 512 * 1024 * 1024
     duplicate_window_days: int = 90
     ack_due_hours: int = 24
@@ -83,6 +88,26 @@ class SweepConfig:
             if duns == partner.duns or duns in partner.ids:
                 return partner
         return None
+
+    def registry(self) -> Registry:
+        """Every id the utility and its partners use, with whose it is."""
+        by_id = {self.utility_duns: (self.utility_duns, self.utility_name)}
+        for partner in self.partners:
+            for known in (partner.duns, *partner.ids):
+                by_id[known] = (partner.duns, partner.name)
+        return Registry(by_id)
+
+    def channel(self, duns: str) -> Channel:
+        """The partner whose inbound folder a file was claimed from (by its DUNS)."""
+        partner = self.partner(duns)
+        if partner is None:
+            told_by = f"an inbound folder of a partner no longer in {self.source.name}"
+            return Channel(duns, f"partner {duns}", frozenset({duns}), told_by)
+        folder = partner.inbound
+        if folder.is_relative_to(self.source.parent):
+            folder = folder.relative_to(self.source.parent)
+        ids = frozenset((partner.duns, *partner.ids))
+        return Channel(partner.duns, partner.name, ids, f"its inbound folder {folder}")
 
 
 class ConfigError(Exception):
@@ -130,7 +155,7 @@ class _Reader:
         folders = self._table(data, "folders")
         limits = self._table(data, "limits")
         self._unknown(utility, "utility.", {"duns", "name"})
-        self._unknown(folders, "folders.", {"work", "archive", "error", "unrouted"})
+        self._unknown(folders, "folders.", {"work", "archive", "error", "unrouted", "refused"})
         self._unknown(limits, "limits.", {"max_file_mb", "duplicate_window_days", "ack_due_hours"})
         duns = self._duns(utility, "utility.duns")
         partners = self._partners(data.get("partner", []))
@@ -144,6 +169,7 @@ class _Reader:
             archive=self._folder(folders, "folders.archive", "archive"),
             error=self._folder(folders, "folders.error", "error"),
             unrouted=self._folder(folders, "folders.unrouted", "unrouted"),
+            refused=self._folder(folders, "folders.refused", "refused"),
             max_file_bytes=self._int(limits, "limits.max_file_mb", 512) * 1024 * 1024,
             duplicate_window_days=self._int(limits, "limits.duplicate_window_days", 90),
             ack_due_hours=self._int(limits, "limits.ack_due_hours", 24),
