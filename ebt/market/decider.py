@@ -166,9 +166,9 @@ class Decider:
         )
 
     def policy(self, name: str, facts: Facts, case: Case) -> str:
-        """Decide a utility's policy table (`off_cycle_fee`, `drop_date_on_cycle`, ...) for an accepted
-        request, recorded as a decision of the request's process (no reference of its own:
-        `ebt explain` shows it after the request's); its outcome."""
+        """Decide a utility's policy table (`off_cycle_fee`, `drop_date_on_cycle`, ...) for an
+        accepted request, recorded as a decision of the request's process (no reference of its
+        own: `ebt explain` shows it after the request's); its outcome."""
         table = self.market.rulebook.table_for(name, self.market.today)
         verdict = evaluate(table, facts, PREDICATES)
         self.decision(verdict, None, case.process)  # with the process, not as a request's
