@@ -9,6 +9,7 @@ from ebt.cli.account import account, explain, find
 from ebt.cli.ack import ack
 from ebt.cli.activate import activate_command
 from ebt.cli.clock import today_option
+from ebt.cli.codes import codes
 from ebt.cli.faults import PlainFaults
 from ebt.cli.load import load
 from ebt.cli.meter_exchange import meter_exchange
@@ -66,3 +67,4 @@ main.add_command(ack_check)
 main.add_command(partners)
 main.add_command(scheduler)
 main.add_command(status_command, name="status")
+main.add_command(codes)

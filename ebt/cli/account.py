@@ -14,6 +14,7 @@ from ebt.cli.account_history import history_text, history_view
 from ebt.cli.clock import now
 from ebt.cli.sources import format_option
 from ebt.cli.store import db_option, open_store
+from ebt.codes import default_catalogue
 from ebt.market.setup import load_rules
 from ebt.rules.tables import RuleBook, read_steps
 from ebt.store.schema import (
@@ -48,6 +49,16 @@ def process_state(process: Process, today: date) -> str:
     if process.state == ProcessState.PENDING and due:
         return str(ProcessState.COMPLETED)
     return process.state
+
+
+def reject_meaning(code: str | None) -> str | None:
+    """What a decision's REF*7G code means (None without a code)."""
+    return None if code is None else default_catalogue().meaning("reject", code)
+
+
+def reject_label(code: str) -> str:
+    """A decision's REF*7G code with its meaning: `A13 (other)`."""
+    return default_catalogue().label("reject", code)
 
 
 def account_view(session: Session, number: str, today: date) -> dict[str, Any] | None:
@@ -139,6 +150,7 @@ def account_view(session: Session, number: str, today: date) -> dict[str, Any] |
                     "version": decisions[t.id].table_version,
                     "outcome": decisions[t.id].outcome,
                     "code": decisions[t.id].code,
+                    "code_meaning": reject_meaning(decisions[t.id].code),
                 },
             }
             for t in transactions
@@ -189,7 +201,8 @@ def _text(view: dict[str, Any]) -> str:
         for t in view["transactions"]:
             decision = t["decision"]
             said = (
-                f"{decision['outcome']}{' ' + decision['code'] if decision['code'] else ''}"
+                decision["outcome"]
+                + (f" {reject_label(decision['code'])}" if decision["code"] else "")
                 if decision
                 else t["status"]
             )
@@ -272,6 +285,7 @@ def explain(reference: str, fmt: str, db: str | None) -> None:
                 "steps": read_steps(d.steps, rulebook.version(d.table_name, d.table_version)),
                 "outcome": d.outcome,
                 "code": d.code,
+                "code_meaning": reject_meaning(d.code),
                 "decided_on": d.decided_on.isoformat(),
                 "then": _policies(session, rulebook, d.process_id),
             }
@@ -297,7 +311,8 @@ def explain(reference: str, fmt: str, db: str | None) -> None:
                 "yes" if step["answer"] else "no", fg="green" if step["answer"] else "yellow"
             )
             click.echo(f"  {number:>2}. {step['question']}  [{step['predicate']}] {answer}")
-        code = f" (REF*7G {item['code']})" if item["code"] else ""
+        meaning = item["code_meaning"] or "not in the rejection reason list"
+        code = f" (REF*7G {item['code']}: {meaning})" if item["code"] else ""
         click.echo(f"  outcome: {click.style(item['outcome'], bold=True)}{code}")
         for policy in item["then"]:
             click.echo(

@@ -20,6 +20,7 @@ from ebt.cli.faults import (
 )
 from ebt.cli.store import open_engine
 from ebt.cli.sweeps import config_option, progress_bars, read_config
+from ebt.codes import default_catalogue
 from ebt.market.setup import load_market
 from ebt.resources import data_path
 from ebt.store.database import StoreBusyError
@@ -142,9 +143,7 @@ def inbound_line(summary: InboundSummary) -> str:
         f"{summary.archived} archived; {decided.transactions} transaction(s) decided ({outcomes})"
     ]
     if decided.rejects:
-        parts.append(
-            "rejected by code: " + ", ".join(f"{k} {v}" for k, v in sorted(decided.rejects.items()))
-        )
+        parts.append("rejected by code: " + default_catalogue().counted("reject", decided.rejects))
     if summary.duplicates:
         parts.append(
             f"{len(summary.duplicates)} repeated file(s) refused: {', '.join(summary.duplicates)}"
