@@ -27,6 +27,7 @@ from ebt.market.inbound import InboundSet
 from ebt.market.outcomes import OUTCOMES
 from ebt.market.ports import MarketReader
 from ebt.market.predicates import PREDICATES
+from ebt.market.recorded import Span, record
 from ebt.market.reference import Market, Reference
 from ebt.market.rows import ProcessRow
 from ebt.market.vocabulary import ProcessKind, ProcessState
@@ -58,12 +59,14 @@ class RequestProcess:
     process: ProcessKind
     handlers: Mapping[str, Handler]
 
-    def check(self, rulebook: RuleBook) -> None:
+    def check(self, rulebook: RuleBook, *, every_handler_used: bool = True) -> None:
         """Every outcome every version of the table can end in has a handler (or is a
-        rejection), and every handler an outcome; raise RuleError otherwise."""
+        rejection), and (unless a draft is checked) every handler an outcome; raise
+        RuleError otherwise."""
         for table in rulebook.versions(self.table):
             ends = {o.name for o in table.outcomes()} - {"reject"}
-            if ends != set(self.handlers):
+            unused = set(self.handlers) - ends if every_handler_used else set()
+            if ends - set(self.handlers) or unused:
                 raise RuleError(
                     f"table {table.name} {table.version} ends in {sorted(ends)}, but the "
                     f"{self.process} process handles {sorted(self.handlers)}"
@@ -249,7 +252,7 @@ class Decider:
         aggregate = self.accounts.get(record.account)
         outcome = OUTCOMES[verdict.outcome]
         process = self.process(outcome.process or request.process, verdict, facts, aggregate)
-        self.decision(verdict, row, process)
+        self.decision(verdict, row, process, facts=self.recorded(facts, aggregate))
         if verdict.outcome == "reject":
             self._reject(verdict, facts, process, row)
             return "reject"
@@ -297,15 +300,23 @@ class Decider:
         self.writes.processes.append(process)
         return process
 
+    def recorded(self, facts: Facts, aggregate: AccountAggregate | None) -> bytes:
+        """The facts as kept with the decision, for `ebt replay`."""
+        periods = aggregate.live_periods() if aggregate is not None else []
+        return record(facts, tuple(Span(p.start, p.end, p.supplier_id) for p in periods))
+
     def decision(
         self,
         verdict: Verdict,
         row: dict[str, Any] | None,
         process: ProcessRow,
         reference: str | None = None,
+        *,
+        facts: bytes | None = None,
     ) -> None:
         self.writes.decisions.append(
             {
+                "facts": facts,
                 "transaction": row,
                 "process": process,
                 "reference": row["reference"] if row is not None else reference,

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
+from typing import Protocol
 
 from ebt.mapping.records import Kind, Transaction814
 from ebt.market import responses
 from ebt.market.decider import Case, Decider, RequestProcess
-from ebt.market.facts import Facts
 from ebt.market.predicates import PREDICATES
 from ebt.market.vocabulary import ProcessKind, ProcessState
 from ebt.rules.tables import RuleBook, Verdict, evaluate
@@ -75,13 +75,28 @@ def drop_off_cycle(decider: Decider, case: Case) -> None:
 def _drop(decider: Decider, case: Case, policy: str) -> None:
     _, facts, aggregate, process, _ = case
     assert facts.ces is not None
-    ends = _drop_date(facts, decider.policy(policy, facts, case))
+    ends = drop_date(facts, decider.policy(policy, facts, case))
     ended = aggregate.end_supplier(supplier_id=facts.ces.id, on=ends, process=process)
     process.effective_on = ended or ends
     decider.accept(case, ended or ends)
 
 
-def _drop_date(facts: Facts, outcome: str) -> date:
+class DatedFacts(Protocol):
+    """What the day a request takes effect is worked out from (`Facts`, or the facts a
+    decision recorded)."""
+
+    @property
+    def request(self) -> Transaction814: ...
+    @property
+    def today(self) -> date: ...
+    @property
+    def effective_read(self) -> date | None: ...
+    @property
+    def earliest_date(self) -> date: ...
+
+
+def drop_date(facts: DatedFacts, outcome: str) -> date:
+    """The day a drop takes effect by the drop-date policy's outcome."""
     wanted = facts.request.service_end
     day = {
         "requested_read": wanted,
@@ -91,6 +106,25 @@ def _drop_date(facts: Facts, outcome: str) -> date:
     }[outcome]
     assert day is not None
     return day
+
+
+# the policy table that gives the day an outcome takes effect, for those that have one
+DATE_POLICIES = {
+    "drop_on_cycle": "drop_date_on_cycle",
+    "drop_off_cycle": "drop_date_off_cycle",
+}
+
+
+def effective_date(outcome: str, facts: DatedFacts, policy: str | None) -> date | None:
+    """The day a request decided with `outcome` takes effect, as the handlers set it
+    (`policy`: the outcome of its date policy, for a drop). `ebt replay` compares these."""
+    if outcome in DATE_POLICIES:
+        return drop_date(facts, policy) if policy is not None else None
+    if outcome == "reinstate":
+        return facts.today
+    if outcome == "reject":
+        return None
+    return facts.effective_read
 
 
 def change(decider: Decider, case: Case) -> None:
@@ -155,10 +189,11 @@ REQUESTS: Mapping[Kind, RequestProcess] = {
 }
 
 
-def check_requests(rulebook: RuleBook) -> None:
-    """Every request process's handlers against its tables (RuleError when they disagree)."""
+def check_requests(rulebook: RuleBook, *, draft: bool = False) -> None:
+    """Every request process's handlers against its tables (RuleError when they disagree;
+    a draft may leave an outcome out)."""
     for request in REQUESTS.values():
-        request.check(rulebook)
+        request.check(rulebook, every_handler_used=not draft)
 
 
 def return_to_standard_offer(decider: Decider, number: str) -> tuple[Verdict, Transaction814]:
@@ -180,7 +215,9 @@ def return_to_standard_offer(decider: Decider, number: str) -> tuple[Verdict, Tr
     verdict = evaluate(table, facts, PREDICATES)
     process = decider.process(ProcessKind.RETURN_TO_STANDARD_OFFER, verdict, facts, aggregate)
     process.ces_id = ces.id if ces else None
-    decider.decision(verdict, None, process, notice.reference)
+    decider.decision(
+        verdict, None, process, notice.reference, facts=decider.recorded(facts, aggregate)
+    )
     if verdict.outcome == "return_to_standard_offer":
         assert aggregate is not None and ces is not None and effective is not None
         ended = aggregate.end_supplier(supplier_id=ces.id, on=effective, process=process)

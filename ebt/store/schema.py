@@ -48,7 +48,7 @@ __all__ = [
     "ServiceRole",
 ]
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -264,6 +264,9 @@ class Decision(Base):
     outcome: Mapped[str] = mapped_column(String(30))
     code: Mapped[str | None] = mapped_column(String(3))  # REF*7G when rejected
     decided_on: Mapped[date] = mapped_column(Date)
+    # the facts its table read (ebt.market.recorded), for ebt replay; None: not recorded
+    # (a decision of an earlier version, a T&D decision, a policy table's)
+    facts: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     transaction: Mapped[Transaction | None] = relationship()
     process: Mapped[Process | None] = relationship()
@@ -378,6 +381,20 @@ class ServicePeriod(Base):
     status: Mapped[str] = mapped_column(String(10))  # PeriodStatus
     process_id: Mapped[int | None] = mapped_column(ForeignKey("processes.id"))
     stop_process_id: Mapped[int | None] = mapped_column(ForeignKey("processes.id"))
+
+
+class Reprocessing(Base):
+    """An operator took a file through the pipeline again (`ebt reprocess`): when, why, who."""
+
+    __tablename__ = "reprocessings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("inbound_files.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    operator: Mapped[str] = mapped_column(String(64))  # the OS user who ran it
+    decided: Mapped[int] = mapped_column(Integer, default=0)  # sets decided by it
 
 
 class WorkItem(Base):
