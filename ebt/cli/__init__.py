@@ -16,6 +16,8 @@ from ebt.cli.meter_exchange import meter_exchange
 from ebt.cli.move import move_command
 from ebt.cli.partners import partners
 from ebt.cli.process import process
+from ebt.cli.replay import replay_command, rules
+from ebt.cli.reprocess import reprocess_command
 from ebt.cli.scheduler import scheduler
 from ebt.cli.show import show
 from ebt.cli.standard_offer import standard_offer
@@ -67,4 +69,7 @@ main.add_command(ack_check)
 main.add_command(partners)
 main.add_command(scheduler)
 main.add_command(status_command, name="status")
+main.add_command(replay_command, name="replay")
+main.add_command(rules)
+main.add_command(reprocess_command, name="reprocess")
 main.add_command(codes)

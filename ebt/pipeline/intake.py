@@ -32,7 +32,7 @@ from ebt.market.inbound import InboundSet
 from ebt.market.outbound import encode_body
 from ebt.market.reference import Market
 from ebt.pipeline.acks import match_acks
-from ebt.store.schema import FindingRow, InboundFile, Interchange, Outbox
+from ebt.store.schema import FindingRow, InboundFile, Interchange, Outbox, Transaction
 from ebt.sweep.faults import crash_point
 from ebt.syntax.envelope import GroupEnd, InterchangeEnd
 from ebt.syntax.envelope import Interchange as EnvelopeInterchange
@@ -103,12 +103,21 @@ class Intake:
         self.progress = progress
 
     def run(
-        self, file_id: int, name: str, source: BinaryIO, *, state: str, unreadable: bool = True
+        self,
+        file_id: int,
+        name: str,
+        source: BinaryIO,
+        *,
+        state: str,
+        unreadable: bool = True,
+        again: bool = False,
     ) -> IntakeSummary:
         """Take every set of the file; then its findings, acknowledgments and `state`. A
         file with no interchange at all is left as it is unless `unreadable` says to
-        record it too (a sweep sets such a file aside in error/ instead)."""
-        run = _Run(self, file_id, name)
+        record it too (a sweep sets such a file aside in error/ instead). `again` (an
+        operator's reprocessing): sets already decided are skipped, whatever their
+        position, and interchanges refused before are looked at anew."""
+        run = _Run(self, file_id, name, again)
         for event in checker_for(source, name=name).events():  # X12, XML or EDIFACT
             run.feed(event)
         run.flush()
@@ -116,7 +125,7 @@ class Intake:
 
 
 class _Run:
-    def __init__(self, intake: Intake, file_id: int, name: str):
+    def __init__(self, intake: Intake, file_id: int, name: str, again: bool):
         self.intake = intake
         self.sessions = intake.sessions
         self.market = intake.market
@@ -131,10 +140,23 @@ class _Run:
         self.batch: list[InboundSet] = []
         self.position = 0
         self.silent = False  # in an interchange refused without an answer
+        self.again = again
+        self.decided: set[tuple[str, str, str]] = set()  # taken before: (ISA13, GS06, ST02)
         with self.sessions() as session:
             self.done = (
                 session.scalar(select(InboundFile.position).where(InboundFile.id == file_id)) or 0
             )
+            if again:
+                self.done = 0
+                self.decided = {
+                    (isa, gs, st)
+                    for isa, gs, st in session.execute(
+                        select(Interchange.control, Transaction.group_control, Transaction.control)
+                        .join(Transaction, Transaction.interchange_id == Interchange.id)
+                        .where(Interchange.file_id == file_id)
+                        .where(Transaction.status != "syntax_error")
+                    )
+                }
             self.known: dict[str, tuple[int, str | None]] = {
                 control: (row_id, refused)
                 for control, row_id, refused in session.execute(
@@ -175,22 +197,27 @@ class _Run:
         sets taken."""
         inter = event.interchange
         known = self.known.get(inter.control)
-        if known is not None:
+        if known is not None and not (self.again and known[1] is not None):
             return known[1] in SILENT_REFUSALS
         with self.sessions() as session:
             if refused is None:
                 refused = self._repeated(session, inter) or self._wrong_mode(session, inter)
             else:
                 self.summary.refused_interchanges.append(inter.control)
-            row = Interchange(
-                file_id=self.file_id,
-                control=inter.control,
-                sender=inter.sender[1],
-                receiver=inter.receiver[1],
-                production=inter.production,
-                refused=refused,
-            )
-            session.add(row)
+            if known is not None:  # refused before, looked at again
+                row = session.get(Interchange, known[0])
+                assert row is not None
+                row.refused = refused
+            else:
+                row = Interchange(
+                    file_id=self.file_id,
+                    control=inter.control,
+                    sender=inter.sender[1],
+                    receiver=inter.receiver[1],
+                    production=inter.production,
+                    refused=refused,
+                )
+                session.add(row)
             session.commit()
             self.known[inter.control] = (row.id, refused)
         return refused in SILENT_REFUSALS
@@ -246,10 +273,13 @@ class _Run:
         record = result.record
         if isinstance(record, FunctionalAck):
             self.acks.append((self.check.sender, record))
-        if self.position <= self.done:
+        tx = result.transaction
+        if self.position <= self.done or (
+            self.again
+            and (tx.group.interchange.control, tx.group.control, tx.control) in self.decided
+        ):
             self.summary.skipped += 1
             return
-        tx = result.transaction
         self.batch.append(
             InboundSet(
                 interchange=tx.group.interchange.control,

@@ -198,7 +198,8 @@ class InboundSweep:
                     message=(
                         f"{original_name(path)} from {partner} has the same bytes as "
                         f"{known.name} received {known.received_at:%Y-%m-%d %H:%M}; it was "
-                        f"not processed again (kept as {target})."
+                        f"not processed again (kept as {target}). To take a file again on "
+                        f"purpose: ebt reprocess {known.id} --reason '...'"
                     ),
                 )
             )
