@@ -160,7 +160,7 @@ def test_a_read_only_store(tmp_path: Path, mounts: Mounts) -> None:
 def locked_store(tmp_path: Path) -> Iterator[str]:
     """A store another process is writing (an open write transaction)."""
     path = tmp_path / "ebt.db"
-    assert ebt("status", "--db", f"sqlite:///{path}").exit_code == 0
+    assert ebt("status", "--db", f"sqlite:///{path}", "--create").exit_code == 0
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
@@ -202,7 +202,7 @@ def held(tmp_path: Path) -> Iterator[list[str]]:
 
 def test_a_second_sqlite_sweep_exits_busy(config: Path, tmp_path: Path, held: list[str]) -> None:
     url = f"sqlite:///{tmp_path / 'ebt.db'}"
-    where = ["--config", str(config), "--db", url]
+    where = ["--config", str(config), "--db", url, "--create"]
     result = ebt("sweep", "inbound", *where)
     assert result.exit_code == 75
     assert result.stderr.splitlines() == [
@@ -218,7 +218,7 @@ def test_a_second_sqlite_sweep_exits_busy(config: Path, tmp_path: Path, held: li
 
 def test_a_done_sweep_exits_0_so_busy_is_told_from_done(config: Path, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'ebt.db'}"
-    assert ebt("sweep", "all", "--config", str(config), "--db", url).exit_code == 0
+    assert ebt("sweep", "all", "--config", str(config), "--db", url, "--create").exit_code == 0
 
 
 def test_a_folder_that_cannot_be_made_is_said_so(tmp_path: Path) -> None:
@@ -230,7 +230,7 @@ def test_a_folder_that_cannot_be_made_is_said_so(tmp_path: Path) -> None:
         '[[partner]]\nduns = "081234567"\nname = "P"\ninbound = "in"\noutbound = "out"\n'
     )
     url = f"sqlite:///{tmp_path / 'ebt.db'}"
-    result = ebt("sweep", "inbound", "--config", str(config), "--db", url)
+    result = ebt("sweep", "inbound", "--config", str(config), "--db", url, "--create")
     assert result.exit_code == 4
     assert result.stderr.splitlines() == [
         f"ebt: {blocker / 'work'}: Not a directory",

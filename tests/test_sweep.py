@@ -169,7 +169,7 @@ def test_a_file_over_the_size_limit_is_set_aside(tmp_path: Path) -> None:
     folder = tmp_path / "ces" / "inbound"
     folder.mkdir(parents=True)
     (folder / "big.x12").write_bytes(b"ISA" + b" " * (1024 * 1024 + 10))
-    output = run("sweep", "inbound", "--config", str(config), "--db", url, code=1)
+    output = run("sweep", "inbound", "--config", str(config), "--db", url, "--create", code=1)
     assert "big.x12" in output
     (report,) = (tmp_path / "error").glob("*.report.txt")
     assert "FILE-TOO-LARGE" in report.read_text() and "max_file_mb" in report.read_text()

@@ -44,7 +44,8 @@ def load(paths: tuple[Path, ...], db: str | None) -> None:
     for path in ignored:
         click.echo(f"{path}: skipped: not a reference file (<kind>.csv or .json)")
     ok = True
-    for result in load_paths(open_store(db), files):  # a store fault: ebt/cli/faults.py
+    sessions = open_store(db, create=True)  # load makes the store; faults: ebt/cli/faults.py
+    for result in load_paths(sessions, files):
         click.echo(report(result))
         ok = ok and result.ok
     if not ok:

@@ -10,11 +10,10 @@ import click
 
 from ebt.cli.clock import now
 from ebt.cli.faults import told_plainly
-from ebt.cli.store import open_engine
+from ebt.cli.store import db_option, open_engine, store_url
 from ebt.cli.sweep import inbound_line, run_inbound, run_outbound
 from ebt.cli.sweeps import config_option, read_config
 from ebt.market.activation import activate
-from ebt.store.database import database_url
 from ebt.sweep import schedule
 from ebt.sweep.config import SweepConfig
 from ebt.sweep.outbound import overdue_acks
@@ -36,18 +35,17 @@ Examples:
 """,
 )
 @config_option
-@click.option("--db", "db", metavar="URL", default=None, help="Database URL.")
+@db_option
 def run(config_path: Path, db: str | None) -> None:
     """Inbound sweeps every N minutes on business days, outbound sweeps at set times, the
     daily activation and the 997-overdue check; a log line per run."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     config = read_config(config_path)
     schedule.run(config, actions(config, db), lambda: now().date())
 
 
 def actions(config: SweepConfig, db: str | None) -> schedule.Actions:
     _, sessions = open_engine(db)
-    url = database_url(db)
+    url, _ = store_url(db)
 
     def inbound() -> str:
         summary, busy = run_inbound(config, db)

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ebt.cli.clock import now
-from ebt.cli.store import open_engine
+from ebt.cli.store import db_option, open_engine
 from ebt.codes import default_catalogue
 from ebt.sweep.status import render, status
 
@@ -41,7 +41,7 @@ Examples:
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--ack-due-hours", type=int, default=24, show_default=True)
-@click.option("--db", "db", metavar="URL", default=None, help="Database URL.")
+@db_option
 def status_command(fmt: str, ack_due_hours: int, db: str | None) -> None:
     """Files by state, transactions by outcome and reject code, overdue 997s, open work items."""
     _, sessions = open_engine(db)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from ebt.cli.faults import (
     exit_code,
     told_plainly,
 )
-from ebt.cli.store import open_engine
+from ebt.cli.store import db_option, open_engine
 from ebt.cli.sweeps import config_option, progress_bars, read_config
 from ebt.codes import default_catalogue
 from ebt.market.setup import load_market
@@ -56,7 +57,7 @@ Examples:
 """,
 )
 @config_option
-@click.option("--db", "db", metavar="URL", default=None, help="Database URL.")
+@db_option
 def inbound(config_path: Path, db: str | None) -> None:
     """Claim every waiting file, check it, decide its requests in delivery order, queue the
     answers and 997s, and archive it; any number of workers may share a PostgreSQL store."""
@@ -102,11 +103,14 @@ def _exclusive(
 
 def run_outbound(config: SweepConfig, db: str | None) -> OutboundSummary:
     engine, sessions = open_engine(db)
+    started = time.perf_counter()
     try:
         with _exclusive(engine.dialect.name, config, "outbound"):
-            return sweep_outbound(engine, sessions, config, now())
+            summary = sweep_outbound(engine, sessions, config, now())
     except StoreBusyError:
         return OutboundSummary(busy=True)
+    summary.seconds = time.perf_counter() - started
+    return summary
 
 
 def outbound_said(
@@ -127,7 +131,7 @@ def outbound_said(
     line = f"outbound: {len(summary.files)} file(s) written"
     if summary.undelivered:
         line += f", {len(summary.undelivered)} not delivered (they wait for the next sweep)"
-    click.echo(line)
+    click.echo(f"{line} (in {summary.seconds:.1f} s)")
     for undelivered in summary.undelivered:
         click.echo(f"ebt: {undelivered}", err=True)
     for problem in summary.problems:
@@ -160,7 +164,7 @@ def inbound_line(summary: InboundSummary) -> str:
         )
     if summary.errors:
         parts.append(f"{len(summary.errors)} file(s) to error/: {', '.join(summary.errors)}")
-    return "; ".join(parts)
+    return "; ".join(parts) + f" (in {summary.seconds:.1f} s)"
 
 
 @sweep.command(
@@ -175,7 +179,7 @@ Examples:
 """,
 )
 @config_option
-@click.option("--db", "db", metavar="URL", default=None, help="Database URL.")
+@db_option
 def outbound(config_path: Path, db: str | None) -> None:
     """Write every unsent answer, drop notice, 997 and TA1 into its partner's outbound folder,
     one file per recipient, with control numbers that are never reused."""
@@ -194,7 +198,7 @@ Examples:
 """,
 )
 @config_option
-@click.option("--db", "db", metavar="URL", default=None, help="Database URL.")
+@db_option
 def sweep_all(config_path: Path, db: str | None) -> None:
     """The inbound sweep, then the outbound sweep."""
     config = read_config(config_path)
@@ -229,7 +233,7 @@ def demo(folder: Path) -> None:
     shutil.copyfile(fixtures / "partners" / "demo.toml", config_path)
     config = require_config(config_path)
     db = f"sqlite:///{(folder / 'ebt.db').resolve()}"
-    _, sessions = open_engine(db)
+    _, sessions = open_engine(db, create=True)
     files, _ = plan([fixtures / "reference"])
     for result in load_paths(sessions, files):
         if not result.ok:
@@ -242,14 +246,21 @@ def demo(folder: Path) -> None:
     summary, busy = run_inbound(config, db)
     code = _inbound_said(summary, busy)
     out = run_outbound(config, db)
-    code = exit_code(code, outbound_said(out, base=folder.resolve()))
+    code = exit_code(code, outbound_said(out, base=Path.cwd()))
+    here = _from_here(folder / "ebt.db")
     click.echo(
         f"summary: {summary.decided.transactions} request(s) decided, "
         f"{len(out.files)} outbound file(s) in the partners' folders, "
-        f"{summary.archived} file(s) archived under {config.archive}; "
-        f"see `ebt status --db {db}`"
+        f"{summary.archived} file(s) archived under {_from_here(config.archive)}; "
+        f"see `ebt status --db sqlite:///{here}`"
     )
     raise SystemExit(code)
+
+
+def _from_here(path: Path) -> Path:
+    """`path` as the user can type it from the working directory."""
+    whole = path.resolve()
+    return whole.relative_to(Path.cwd()) if whole.is_relative_to(Path.cwd()) else whole
 
 
 DEMO_MADE = ("partners", "archive", "work", "error", "unrouted")
@@ -286,7 +297,7 @@ Examples:
 """,
 )
 @click.argument("name")
-@click.option("--db", "db", metavar="URL", default=None, help="Database URL.")
+@db_option
 def resend(name: str, db: str | None) -> None:
     """Send the messages of a file sent before again: they go back in the outbox and the next
     outbound sweep writes them in a new file under a new control number."""
@@ -300,7 +311,7 @@ def resend(name: str, db: str | None) -> None:
 
 @click.command(name="ack-check")
 @config_option
-@click.option("--db", "db", metavar="URL", default=None, help="Database URL.")
+@db_option
 def ack_check(config_path: Path, db: str | None) -> None:
     """Make a work item for every sent file still without its 997 after the due hours."""
     config = read_config(config_path)

@@ -18,7 +18,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.util import CommandError
-from sqlalchemy import URL, Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -131,6 +131,10 @@ class StoreUnavailableError(StoreError):
     """The store is there in the URL but cannot be used now: unreachable, read-only, full..."""
 
 
+class StoreMissingError(StoreUnavailableError):
+    """There is no store where the URL points (and the command does not make one)."""
+
+
 class StoreBusyError(StoreError):
     """Another process holds the store (SQLite): try again when it is done."""
 
@@ -161,15 +165,28 @@ def checked_url(url: str) -> URL:
     return parsed
 
 
-def open_database(url: str) -> Engine:
+CREATE_STORE = (
+    "Make one with `ebt load PATH` (the utility's reference data) or give --create, "
+    + ANOTHER_STORE
+)
+
+
+def open_database(url: str, *, create: bool = True, said: str = "") -> Engine:
     """The engine for the store at `url`, its schema brought up to date; every fault of the
-    URL or the environment raised as a `StoreError`."""
+    URL or the environment raised as a `StoreError`. Unless `create`, a store that does not
+    exist yet (no SQLite file; no ebt tables in the database) is a `StoreMissingError`;
+    `said` tells where the URL came from."""
     parsed = checked_url(url)
     folder = _sqlite_folder(parsed)
     if folder is not None and not folder.is_dir():
         raise StoreUnavailableError(
             f"the folder {folder} of the store {shown_url(url)} does not exist",
             f"Create it, {ANOTHER_STORE}.",
+        )
+    if not create and folder is not None and not Path(parsed.database or "").exists():
+        raise StoreMissingError(
+            f"there is no store at {Path(parsed.database or '').absolute()}{said}",
+            CREATE_STORE + ".",
         )
     try:
         engine = make_engine(url)
@@ -179,6 +196,11 @@ def open_database(url: str) -> Engine:
             "Write postgresql://... (ebt uses psycopg 3) or sqlite:///...",
         ) from None
     try:
+        if not create and folder is None and not _has_store(engine):
+            engine.dispose()
+            raise StoreMissingError(
+                f"the database {shown_url(url)} holds no ebt store{said}", CREATE_STORE + "."
+            )
         upgrade(engine)
     except CommandError as newer:
         engine.dispose()
@@ -193,6 +215,12 @@ def open_database(url: str) -> Engine:
             raise
         raise fault from None
     return engine
+
+
+def _has_store(engine: Engine) -> bool:
+    """Whether the database holds an ebt store (its migrations' table)."""
+    with engine.connect() as connection:
+        return inspect(connection).has_table("alembic_version")
 
 
 def _sqlite_folder(url: URL) -> Path | None:

@@ -8,6 +8,7 @@ Folders are relative to the configuration file's own folder.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -133,6 +134,18 @@ def load_config(path: Path) -> tuple[SweepConfig | None, list[Problem]]:
     return (config if not reader.problems else None), reader.problems
 
 
+def configured_store(path: Path) -> str | None:
+    """The store the configuration names (`[store] url`, environment variables such as
+    $EBT_DB_PASSWORD expanded), or None."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return None  # the command that reads the configuration says what is wrong with it
+    store = data.get("store")
+    url = store.get("url") if isinstance(store, dict) else None
+    return os.path.expandvars(url) if isinstance(url, str) and url.strip() else None
+
+
 def require_config(path: Path) -> SweepConfig:
     config, problems = load_config(path)
     if config is None or problems:
@@ -150,7 +163,13 @@ class _Reader:
         self.problems.append(Problem(self.path, key, message, fix))
 
     def config(self, data: dict[str, Any]) -> SweepConfig:
-        self._unknown(data, "", {"utility", "folders", "limits", "schedule", "partner"})
+        self._unknown(
+            data, "", {"utility", "folders", "limits", "schedule", "partner", "store", "console"}
+        )
+        store = self._table(data, "store")
+        self._unknown(store, "store.", {"url"})
+        if "url" in store and not isinstance(store["url"], str):
+            self.problem("store.url", "is not a text", 'Write e.g. url = "sqlite:///ebt.db".')
         utility = self._table(data, "utility")
         folders = self._table(data, "folders")
         limits = self._table(data, "limits")
