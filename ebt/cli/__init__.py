@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ebt import __version__
+from ebt.cli import logs
 from ebt.cli.account import account, explain, find
 from ebt.cli.ack import ack
 from ebt.cli.activate import activate_command
@@ -40,10 +41,31 @@ Examples:
 """,
 )
 @today_option
+@click.option(
+    "--log-level",
+    type=click.Choice(logs.LEVELS, case_sensitive=False),
+    default="INFO",
+    show_default=True,
+    envvar="EBT_LOG_LEVEL",
+    show_envvar=True,
+    help="The least level of the log lines written to stderr (DEBUG also shows the "
+    "libraries' own lines).",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    envvar="EBT_LOG_FORMAT",
+    show_envvar=True,
+    help="Log lines as text, or one JSON object a line (time with its zone, level, logger, "
+    "message).",
+)
 @click.version_option(__version__, prog_name="ebt")
-def main() -> None:
+def main(log_level: str, log_format: str) -> None:
     """Process Maine-style retail electricity EBT/EDI transactions (814, 997, 824) in X12,
     XML or EDIFACT."""
+    logs.configure(log_level.upper(), log_format)
     tune_for_batch()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -9,6 +10,7 @@ import click
 from ebt.cli.clock import now
 from ebt.cli.sources import existing_files
 from ebt.cli.store import db_option, open_store
+from ebt.cli.sweeps import progress_bars
 from ebt.codes import default_catalogue
 from ebt.market.outbound import write_outbox
 from ebt.market.setup import load_market
@@ -79,12 +81,20 @@ def process(paths: tuple[Path, ...], out_dir: Path, sender: str | None, db: str 
             param_hint="--from",
         ) from None
     failed = False
-    for path in paths:
-        summary = processor.process_path(path)
-        bad = bool(summary.problems or summary.refused)
-        failed = failed or bad
-        click.echo(_line(summary), err=bad)
+    started = time.perf_counter()
+    lines = []
+    with progress_bars() as progress:
+        processor.progress = lambda n: progress("read", n)
+        progress("total:read", sum(p.stat().st_size for p in paths))
+        for path in paths:
+            summary = processor.process_path(path)
+            bad = bool(summary.problems or summary.refused)
+            failed = failed or bad
+            lines.append((_line(summary), bad))
+    for line, bad in lines:  # after the bar is cleared, each on its own line
+        click.echo(line, err=bad)
     for written in write_outbox(sessions, out_dir, now=clock):
         click.echo(f"wrote {written}")
+    click.echo(f"done in {time.perf_counter() - started:.1f} s")
     if failed:
         raise SystemExit(1)  # a file (or part of one) could not be taken: see its line

@@ -9,6 +9,7 @@ delivery queue, and the decide phase (`ebt.sweep.decide`) decides it in account 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -94,9 +95,15 @@ class DecideNow:
 class Enqueue:
     """The intake's sink that puts each batch on the delivery queue, by account partition."""
 
-    def __init__(self, sessions: sessionmaker[Session], partitions: int):
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        partitions: int,
+        queued: Callable[[int], None] | None = None,
+    ):
         self.sessions = sessions
         self.partitions = partitions
+        self.queued = queued  # told how many sets each batch put on the queue
 
     def take(self, file_id: int, batch: list[InboundSet], interchanges: dict[str, int]) -> None:
         del interchanges  # the decide phase reads them again
@@ -115,3 +122,5 @@ class Enqueue:
             insert_many(session.connection(), table_of(DeliveryQueue), rows)
             taken(session, file_id, batch[-1].position)
             session.commit()
+        if self.queued is not None:
+            self.queued(len(rows))

@@ -11,11 +11,12 @@ already, interchanges already recorded are not recorded (nor refused) again.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -118,10 +119,33 @@ class Intake:
         operator's reprocessing): sets already decided are skipped, whatever their
         position, and interchanges refused before are looked at anew."""
         run = _Run(self, file_id, name, again)
+        if self.progress is not None:
+            source = cast(BinaryIO, _Counted(source, self.progress))
         for event in checker_for(source, name=name).events():  # X12, XML or EDIFACT
             run.feed(event)
         run.flush()
         return run.finish(state, unreadable)
+
+
+class _Counted(io.RawIOBase):
+    """A binary stream that tells how many bytes were read from it (progress by bytes)."""
+
+    def __init__(self, source: BinaryIO, progress: Callable[[int], None]):
+        self.source = source
+        self.progress = progress
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.source.read(size)
+        self.progress(len(data))
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 class _Run:
@@ -302,8 +326,6 @@ class _Run:
         self.intake.sink.take(self.file_id, self.batch, self.interchange_ids)
         crash_point("parse")
         self.summary.sets += len(self.batch)
-        if self.intake.progress is not None:
-            self.intake.progress(len(self.batch))
         self.batch = []
 
     def finish(self, state: str, unreadable: bool) -> IntakeSummary:

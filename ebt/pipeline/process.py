@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -72,10 +73,16 @@ class Processor:
     does, and its GS02 must agree (`ebt.channel`)."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], market: Market, *, sender: str | None = None
+        self,
+        sessions: sessionmaker[Session],
+        market: Market,
+        *,
+        sender: str | None = None,
+        progress: Callable[[int], None] | None = None,
     ):
         self.sessions = sessions
         self.market = market
+        self.progress = progress  # told the bytes read
         with sessions() as session:
             registry = store_registry(session)
         channel: Channel | None = None
@@ -119,7 +126,7 @@ class Processor:
             file_id = known.id
         decided = DecideSummary()
         sink = DecideNow(self.sessions, self.market, decided)
-        intake = Intake(self.sessions, self.market, self.terms, sink)
+        intake = Intake(self.sessions, self.market, self.terms, sink, self.progress)
         read = intake.run(file_id, name, source, state="processed")
         summary.transactions = decided.transactions
         summary.syntax_errors = decided.syntax_errors

@@ -67,6 +67,7 @@ class InboundSummary:
     unsafe: list[str] = field(default_factory=list)  # links, FIFOs...: set aside unopened
     problems: list[str] = field(default_factory=list)
     decided: DecideSummary = field(default_factory=DecideSummary)
+    seconds: float = 0.0  # how long the sweep took
 
 
 Progress = Callable[[str, int], None]
@@ -96,11 +97,14 @@ class InboundSweep:
         self.sink: Sink = (
             DecideNow(sessions, market, self.summary.decided)
             if dialect == "sqlite"
-            else Enqueue(sessions, partition_count(dialect))
+            else Enqueue(
+                sessions, partition_count(dialect), lambda n: self.progress("total:decide", n)
+            )
         )
 
     def run(self) -> InboundSummary:
         """Sweep until no file is waiting, being read or waiting to be archived."""
+        started = time.perf_counter()
         try:
             self.recover()
             while True:
@@ -110,6 +114,7 @@ class InboundSweep:
                 worked += self.archive_done()
                 if not worked:
                     if not self._unfinished():
+                        self.summary.seconds = time.perf_counter() - started
                         return self.summary
                     time.sleep(IDLE_WAIT)  # the rest is in other workers' hands
         finally:
@@ -220,6 +225,7 @@ class InboundSweep:
         )
         session.commit()
         self.summary.claimed += 1
+        self.progress("total:read", size)
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -96,6 +96,7 @@ class OutboundSummary:
     undelivered: list[Undelivered] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # delivered, but not archived
     busy: bool = False  # another worker was writing the outbound files
+    seconds: float = 0.0  # how long the sweep took
 
 
 def sweep_outbound(
