@@ -313,6 +313,14 @@ class Outbox(Base):
     __table_args__ = (
         Index("ix_outbox_unsent", "sent_at", "recipient"),
         Index("ix_outbox_transaction_id", "transaction_id"),  # a transaction's answers
+        Index("ix_outbox_file_name", "file_name"),  # what a sent file held
+        # the 997s and TA1s owed to one inbound file (kind "ack:<file id>", "ta1:<file id>")
+        Index(
+            "ix_outbox_acks",
+            "kind",
+            sqlite_where=text("set_id IN ('997', 'TA1')"),
+            postgresql_where=text("set_id IN ('997', 'TA1')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

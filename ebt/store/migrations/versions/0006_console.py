@@ -19,6 +19,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 REJECTS = sa.text("code IS NOT NULL")
+ACKS = sa.text("set_id IN ('997', 'TA1')")
 
 
 def upgrade() -> None:
@@ -60,6 +61,10 @@ def upgrade() -> None:
         postgresql_where=REJECTS,
     )
     op.create_index("ix_outbox_transaction_id", "outbox", ["transaction_id"])
+    op.create_index("ix_outbox_file_name", "outbox", ["file_name"])
+    op.create_index(
+        "ix_outbox_acks", "outbox", ["kind"], sqlite_where=ACKS, postgresql_where=ACKS
+    )
     op.create_index("ix_inbound_files_received_at", "inbound_files", ["received_at"])
     op.create_index("ix_inbound_files_partner_id", "inbound_files", ["partner", "id"])
     op.create_index("ix_outbound_files_sent_at", "outbound_files", ["sent_at"])
@@ -75,6 +80,8 @@ def downgrade() -> None:
     op.drop_index("ix_outbound_files_sent_at", table_name="outbound_files")
     op.drop_index("ix_inbound_files_partner_id", table_name="inbound_files")
     op.drop_index("ix_inbound_files_received_at", table_name="inbound_files")
+    op.drop_index("ix_outbox_acks", table_name="outbox")
+    op.drop_index("ix_outbox_file_name", table_name="outbox")
     op.drop_index("ix_outbox_transaction_id", table_name="outbox")
     op.drop_index("ix_decisions_rejects_by_day", table_name="decisions")
     op.drop_index("ix_findings_transaction_id", table_name="findings")
