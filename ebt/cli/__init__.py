@@ -9,6 +9,7 @@ from ebt.cli.account import account, explain, find
 from ebt.cli.ack import ack
 from ebt.cli.activate import activate_command
 from ebt.cli.clock import today_option
+from ebt.cli.console import console
 from ebt.cli.load import load
 from ebt.cli.meter_exchange import meter_exchange
 from ebt.cli.move import move_command
@@ -64,3 +65,4 @@ main.add_command(ack_check)
 main.add_command(partners)
 main.add_command(scheduler)
 main.add_command(status_command, name="status")
+main.add_command(console)

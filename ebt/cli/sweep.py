@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import click
 from ebt.cli.clock import now
 from ebt.cli.sweeps import config_option, open_engine, progress_bars, read_config
 from ebt.market.setup import load_market
+from ebt.queries.sweeps import record_sweep_run
 from ebt.resources import data_path
 from ebt.store.reference import load_paths, plan
 from ebt.sweep.config import SweepConfig, require_config
@@ -60,11 +62,22 @@ def run_inbound(config: SweepConfig, db: str | None) -> InboundSummary:
     engine, sessions = open_engine(db)
     clock = now()
     sweeper = InboundSweep(engine, sessions, load_market(clock), config)
+    started = time.perf_counter()
     try:
         with _exclusive(engine.dialect.name, config), progress_bars() as progress:
             sweeper.progress = progress
             sweeper.decide.progress = lambda n: progress("decide", n)
-            return sweeper.run()
+            summary = sweeper.run()
+        record_sweep_run(
+            sessions,
+            "inbound",
+            started_at=clock,
+            seconds=time.perf_counter() - started,
+            files=summary.claimed,
+            transactions=summary.decided.transactions,
+            summary=inbound_line(summary),
+        )
+        return summary
     except StoreBusyError as busy:
         click.echo(f"not swept: {busy}", err=True)
         return InboundSummary()
@@ -82,9 +95,20 @@ def _exclusive(
 
 def run_outbound(config: SweepConfig, db: str | None) -> OutboundSummary:
     engine, sessions = open_engine(db)
+    started, clock = time.perf_counter(), now()
     try:
         with _exclusive(engine.dialect.name, config, "outbound"):
-            return sweep_outbound(engine, sessions, config, now())
+            summary = sweep_outbound(engine, sessions, config, clock)
+        record_sweep_run(
+            sessions,
+            "outbound",
+            started_at=clock,
+            seconds=time.perf_counter() - started,
+            files=len(summary.files),
+            transactions=0,
+            summary=f"outbound: {len(summary.files)} file(s) written",
+        )
+        return summary
     except StoreBusyError:
         return OutboundSummary(busy=True)
 

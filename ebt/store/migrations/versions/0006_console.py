@@ -49,9 +49,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sweep_runs")),
     )
     op.create_index("ix_sweep_runs_started_at", "sweep_runs", ["started_at"])
-    op.create_index(
-        "ix_transactions_received_status", "transactions", ["received_at", "status"]
-    )
+    op.create_index("ix_transactions_received_status", "transactions", ["received_at", "status"])
     op.create_index("ix_findings_transaction_id", "findings", ["transaction_id"])
     op.create_index(
         "ix_decisions_rejects_by_day",
@@ -62,9 +60,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_outbox_transaction_id", "outbox", ["transaction_id"])
     op.create_index("ix_outbox_file_name", "outbox", ["file_name"])
-    op.create_index(
-        "ix_outbox_acks", "outbox", ["kind"], sqlite_where=ACKS, postgresql_where=ACKS
-    )
+    op.create_index("ix_outbox_acks", "outbox", ["kind"], sqlite_where=ACKS, postgresql_where=ACKS)
     op.create_index("ix_inbound_files_received_at", "inbound_files", ["received_at"])
     op.create_index("ix_inbound_files_partner_id", "inbound_files", ["partner", "id"])
     op.create_index("ix_outbound_files_sent_at", "outbound_files", ["sent_at"])
