@@ -62,7 +62,9 @@ def today_page(request: Request) -> Response:
     with ctx.session() as session:
         view = today.today(session, ctx.scope, ctx.now, ack_due_hours=ctx.settings.ack_due_hours)
     charts = {
-        "files_chart": svg.bars(view.days, view.files_per_day, "Files in and out per business day"),
+        "files_chart": svg.bars(
+            view.days, view.files_per_day, "Files in and out per business day", grouped=True
+        ),
         "transactions_chart": svg.bars(
             view.days, view.transactions_per_day, "Transactions received per business day"
         ),

@@ -33,15 +33,33 @@ def _text(x: float, y: float, text: str, **attrs: str) -> str:
 # -- bars per day -----------------------------------------------------------------------------
 
 
-def bars(days: Sequence[date], series: Sequence[Series], title: str) -> Markup:
-    """Stacked bars, one per day, one colour per series, with a legend."""
-    width, height, left, bottom, top = 720, 220, 40, 40, 12
+def nice_peak(peak: int) -> int:
+    """The top of the scale: 4, else 10, 20, 50, 100, 200... — the first at least `peak`
+    (each even, so the half-way line is a whole number)."""
+    if peak <= 4:
+        return 4
+    scale = 10
+    while True:
+        for factor in (1, 2, 5):
+            if factor * scale >= peak:
+                return factor * scale
+        scale *= 10
+
+
+def bars(
+    days: Sequence[date], series: Sequence[Series], title: str, *, grouped: bool = False
+) -> Markup:
+    """Bars, one slot per day: stacked by series, or side by side when `grouped`."""
+    width, height, left, bottom, top = 600, 170, 40, 28, 10
     plot_w, plot_h = width - left - 10, height - bottom - top
-    totals = [sum(s.counts[i] for s in series) for i in range(len(days))]
-    peak = max(totals, default=0) or 1
+    if grouped:
+        peak = max((c for s in series for c in s.counts), default=0)
+    else:
+        peak = max((sum(s.counts[i] for s in series) for i in range(len(days))), default=0)
+    peak = nice_peak(peak)
     step = plot_w / max(len(days), 1)
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height + 18 * _legend_rows(series)}" '
+        f'<svg class="chart" viewBox="0 0 {width} {height + 14 + 18 * _legend_rows(series)}" '
         f'role="img" aria-labelledby="t-{id(series)}" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="t-{id(series)}">{escape(title)}</title>',
     ]
@@ -53,19 +71,8 @@ def bars(days: Sequence[date], series: Sequence[Series], title: str) -> Markup:
         parts.append(_text(left - 4, y + 4, f"{round(peak * fraction)}", text_anchor="end"))
     for i, day in enumerate(days):
         x = left + i * step + step * 0.15
-        y = top + plot_h
-        for number, s in enumerate(series):
-            count = s.counts[i]
-            if not count:
-                continue
-            h = plot_h * count / peak
-            y -= h
-            parts.append(
-                f'<rect x="{x:.1f}" y="{y:.1f}" width="{step * 0.7:.1f}" height="{h:.1f}" '
-                f'fill="{PALETTE[number % len(PALETTE)]}"><title>{escape(s.label)} '
-                f"{day.isoformat()}: {count}</title></rect>"
-            )
-        if i % 5 == len(days) % 5 - 1 or i == len(days) - 1:
+        parts += _day_bars(day, i, series, x, step * 0.7, top + plot_h, plot_h / peak, grouped)
+        if (len(days) - 1 - i) % 5 == 0:
             parts.append(
                 _text(
                     x + step * 0.35,
@@ -74,9 +81,38 @@ def bars(days: Sequence[date], series: Sequence[Series], title: str) -> Markup:
                     text_anchor="middle",
                 )
             )
-    parts += _legend(series, left, height)
+    parts += _legend(series, left, height + 14)
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _day_bars(
+    day: date,
+    index: int,
+    series: Sequence[Series],
+    x: float,
+    width: float,
+    base: float,
+    unit: float,
+    grouped: bool,
+) -> list[str]:
+    parts = []
+    y = base
+    each = width / max(len(series), 1) if grouped else width
+    for number, s in enumerate(series):
+        count = s.counts[index]
+        if not count:
+            continue
+        h = unit * count
+        left = x + number * each if grouped else x
+        top = base - h if grouped else y - h
+        y = top
+        parts.append(
+            f'<rect x="{left:.1f}" y="{top:.1f}" width="{each:.1f}" height="{h:.1f}" '
+            f'fill="{PALETTE[number % len(PALETTE)]}"><title>{escape(s.label)} '
+            f"{day.isoformat()}: {count}</title></rect>"
+        )
+    return parts
 
 
 def _legend_rows(series: Sequence[Series]) -> int:
@@ -86,11 +122,11 @@ def _legend_rows(series: Sequence[Series]) -> int:
 def _legend(series: Sequence[Series], left: int, y0: int) -> list[str]:
     parts = []
     for number, s in enumerate(series):
-        x = left + (number % 3) * 230
+        x = left + (number % 3) * 185
         y = y0 - 8 + (number // 3) * 18
         colour = PALETTE[number % len(PALETTE)]
         parts.append(f'<rect x="{x}" y="{y - 9}" width="10" height="10" fill="{colour}"/>')
-        parts.append(_text(x + 14, y, f"{s.label[:32]} ({s.total})"))
+        parts.append(_text(x + 14, y, f"{s.label[:24]} ({s.total})"))
     return parts
 
 
@@ -239,9 +275,9 @@ def decision_diagram(
         f'aria-labelledby="d-{table.name}" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="d-{table.name}">Decision table {escape(table.name)} {escape(table.version)}'
         "</title>",
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-        'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
-        'fill="context-stroke"/></marker></defs>',
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" '
+        'markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+        '<path d="M0,0 L10,5 L0,10 z" fill="context-stroke"/></marker></defs>',
     ]
     gutter = 0
     for step_id in order:
@@ -251,7 +287,7 @@ def decision_diagram(
         parts.append(
             f'<g class="step{" lit" if lit else ""}"><rect x="{left}" y="{y}" width="{box_w}" '
             f'height="{box_h}" rx="6"/>'
-            + _wrapped(left + 8, y + 17, step.question, 58)
+            + _wrapped(left + 8, y + 17, step.question, 54)
             + f"<title>{escape(step_id)}: {escape(step.predicate)}</title></g>"
         )
         outcomes = 0
@@ -262,7 +298,8 @@ def decision_diagram(
             if isinstance(target, Outcome):
                 oy = y + (outcomes * (box_h / 2))
                 outcomes += 1
-                parts.append(_outcome_edge(left + box_w, y + box_h / 2, out_x, oy + 11, css, word))
+                start_y = y + box_h / 2 + (outcomes - 1) * 12 - 6
+                parts.append(_outcome_edge(left + box_w, start_y, out_x, oy + 11, css, word))
                 parts.append(_outcome_box(out_x, oy, out_w, target, meanings, on_path))
                 continue
             gutter += 1
