@@ -127,3 +127,13 @@ def log_in(client: object, name: str, password: str = PASSWORD) -> object:
         data={"name": name, "password": password, "csrf": csrf_of(page.text), "next": "/today"},
         follow_redirects=False,
     )
+
+
+def make_store(kind: str, folder: Path, schemas: object | None) -> tuple[Store, str | None]:
+    """A swept store on SQLite (in `folder`) or in a new PostgreSQL schema (its name, to
+    drop after)."""
+    if kind == "sqlite":
+        return swept_store(folder, f"sqlite:///{folder / 'ebt.db'}"), None
+    assert schemas is not None
+    name, url = schemas.create()  # type: ignore[attr-defined]
+    return swept_store(folder, url), name

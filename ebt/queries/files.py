@@ -110,7 +110,7 @@ def _outbound_state_clause(state: str, due: datetime) -> list[object]:
     awaiting = [OutboundFile.resent_at.is_(None), OutboundFile.ack_status.is_(None)]
     clauses: dict[str, list[object]] = {
         "resent": [OutboundFile.resent_at.is_not(None)],
-        "acknowledged": [OutboundFile.resent_at.is_(None), OutboundFile.ack_status.in_("AEP")],
+        "acknowledged": [OutboundFile.resent_at.is_(None), OutboundFile.ack_status.in_(("A", "E", "P"))],
         "rejected": [OutboundFile.resent_at.is_(None), OutboundFile.ack_status == "R"],
         "no 997 expected": [*awaiting, OutboundFile.ack_expected.is_(False)],
         "overdue": [*awaiting, OutboundFile.ack_expected.is_(True), OutboundFile.sent_at <= due],

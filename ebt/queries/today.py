@@ -240,7 +240,11 @@ def _overdue(session: Session, scope: Scope, due: datetime) -> tuple[tuple[Overd
 
 
 def _queued(session: Session, scope: Scope) -> int:
-    query = select(func.count()).where(DeliveryQueue.state == QueueState.PENDING.value)
+    query = (
+        select(func.count())
+        .select_from(DeliveryQueue)
+        .where(DeliveryQueue.state == QueueState.PENDING.value)
+    )
     if scope.is_supplier:
         query = query.join(InboundFile, InboundFile.id == DeliveryQueue.file_id).where(
             InboundFile.partner.in_(sorted(scope.ids))
