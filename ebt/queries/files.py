@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ebt.queries.paging import PER_PAGE, Page, fetch
@@ -110,7 +110,10 @@ def _outbound_state_clause(state: str, due: datetime) -> list[object]:
     awaiting = [OutboundFile.resent_at.is_(None), OutboundFile.ack_status.is_(None)]
     clauses: dict[str, list[object]] = {
         "resent": [OutboundFile.resent_at.is_not(None)],
-        "acknowledged": [OutboundFile.resent_at.is_(None), OutboundFile.ack_status.in_(("A", "E", "P"))],
+        "acknowledged": [
+            OutboundFile.resent_at.is_(None),
+            OutboundFile.ack_status.in_(("A", "E", "P")),
+        ],
         "rejected": [OutboundFile.resent_at.is_(None), OutboundFile.ack_status == "R"],
         "no 997 expected": [*awaiting, OutboundFile.ack_expected.is_(False)],
         "overdue": [*awaiting, OutboundFile.ack_expected.is_(True), OutboundFile.sent_at <= due],
@@ -382,7 +385,8 @@ def _acknowledgments(session: Session, file_id: int) -> tuple[AnswerRow, ...]:
     kinds = [f"ack:{file_id}", f"ta1:{file_id}", f"reject:{file_id}"]
     rows = session.scalars(
         select(Outbox)
-        .where(Outbox.set_id.in_(("997", "TA1")))
+        # written as the partial index ix_outbox_acks is, so that SQLite uses it
+        .where(text("outbox.set_id IN ('997', 'TA1')"))
         .where(Outbox.kind.in_(kinds))
         .order_by(Outbox.id)
     )

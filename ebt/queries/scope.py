@@ -89,16 +89,20 @@ class Scope:
         return OutboundFile.recipient.in_(sorted(self.ids))
 
     def decisions(self) -> ColumnElement[bool]:
-        """Decisions on the supplier's own transactions or processes."""
+        """Decisions on the supplier's own transactions or processes (correlated, so a
+        lookup by reference or id checks only the rows it found)."""
         if self.ces is None:
             return true()
-        own_process = Decision.process_id.in_(
-            select(Process.id)
-            .join(TradingPartner, TradingPartner.id == Process.ces_id)
-            .where(TradingPartner.duns.in_(sorted(self.ids)))
+        own_process = exists().where(
+            Process.id == Decision.process_id,
+            Process.ces_id == TradingPartner.id,
+            TradingPartner.duns.in_(sorted(self.ids)),
         )
-        own_transaction = Decision.transaction_id.in_(
-            select(Transaction.id).where(self.transactions())
+        own_transaction = exists().where(
+            Transaction.id == Decision.transaction_id,
+            Interchange.id == Transaction.interchange_id,
+            InboundFile.id == Interchange.file_id,
+            self.interchanges(),
         )
         return or_(own_transaction, own_process)
 

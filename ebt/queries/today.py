@@ -26,6 +26,7 @@ from ebt.store.schema import (
     Decision,
     DeliveryQueue,
     InboundFile,
+    Interchange,
     OutboundFile,
     Outbox,
     QueueState,
@@ -211,8 +212,13 @@ def _rejects_per_day(session: Session, scope: Scope, days: tuple[date, ...]) -> 
         .where(Decision.decided_on >= days[0])
         .group_by(Decision.decided_on, Decision.code)
     )
-    if scope.is_supplier:
-        query = query.where(scope.decisions())
+    if scope.is_supplier:  # its own requests' rejects: through the files of its channel
+        query = (
+            query.join(Transaction, Transaction.id == Decision.transaction_id)
+            .join(Interchange, Interchange.id == Transaction.interchange_id)
+            .join(InboundFile, InboundFile.id == Interchange.file_id)
+            .where(scope.interchanges())
+        )
     by_code: dict[str, dict[date, int]] = {}
     for d, code, count in session.execute(query):
         by_code.setdefault(str(code), {})[_day(d)] = count
