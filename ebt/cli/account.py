@@ -14,8 +14,8 @@ from ebt.cli.account_history import history_text, history_view
 from ebt.cli.clock import now
 from ebt.cli.sources import format_option
 from ebt.cli.store import db_option, open_store
-from ebt.market.setup import load_rules
-from ebt.rules.tables import read_steps
+from ebt.queries.decisions import explanations
+from ebt.queries.scope import Scope
 from ebt.store.schema import (
     Account,
     Decision,
@@ -249,32 +249,30 @@ def explain(reference: str, fmt: str, db: str | None) -> None:
     """How the request with BGN02 REFERENCE was decided: the rule table and version, each
     step with its question and answer, and the outcome with its code."""
     sessions = open_store(db)
-    rulebook = load_rules(now().date())
     with sessions() as session:
-        rows = session.execute(
-            select(Decision, Transaction, Process, Account)
-            .outerjoin(Transaction, Transaction.id == Decision.transaction_id)
-            .outerjoin(Process, Process.id == Decision.process_id)
-            .outerjoin(Account, Account.id == Process.account_id)
-            .where(Decision.reference == reference)
-            .order_by(Decision.id)
-        ).all()
         found: list[dict[str, Any]] = [
             {
                 "reference": reference,
-                # a decision the T&D took on a customer's call has no inbound transaction
-                "kind": t.kind if t else p.kind if p else None,
-                "sender": t.sender if t else "T&D",
-                "account": t.account_number if t else a.number if a else None,
-                "received_at": (t.received_at if t else p.created_at).isoformat(timespec="seconds"),
-                "table": d.table_name,
-                "version": d.table_version,
-                "steps": read_steps(d.steps, rulebook.version(d.table_name, d.table_version)),
-                "outcome": d.outcome,
-                "code": d.code,
-                "decided_on": d.decided_on.isoformat(),
+                "kind": item.kind,
+                "sender": item.sender,
+                "account": item.account,
+                "received_at": item.received_at.isoformat(timespec="seconds"),
+                "table": item.table_name,
+                "version": item.table_version,
+                "steps": [
+                    {
+                        "step": s.step,
+                        "question": s.question,
+                        "predicate": s.predicate,
+                        "answer": s.answer,
+                    }
+                    for s in item.steps
+                ],
+                "outcome": item.outcome,
+                "code": item.code,
+                "decided_on": item.decided_on.isoformat(),
             }
-            for d, t, p, a in rows
+            for item in explanations(session, Scope.everything(), reference=reference)
         ]
     if not found:
         raise click.ClickException(f"no decision for BGN02 {reference!r}")
