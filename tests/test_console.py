@@ -322,3 +322,13 @@ def test_actions_are_stamped_with_the_consoles_clock(store: Store) -> None:
     logins = [a for a in _actions(store) if a.action == "login" and a.user == "ada"]
     assert logins and logins[-1].at == datetime(2026, 11, 20, 15, 30)
     assert logins[-1].outcome == "done" and logins[-1].role == "admin"
+
+
+def test_a_sent_997_links_to_the_file_it_answers(store: Store) -> None:
+    sent = _id(store, OutboundFile, recipient=KATAHDIN)
+    bad = _id(store, InboundFile, name=BAD_FILE)
+    with store.sessions() as session:
+        holder = session.scalar(select(Outbox.file_name).where(Outbox.kind == f"ack:{bad}"))
+    sent = _id(store, OutboundFile, name=holder)
+    page = client(store, "vera").get(f"/files/out/{sent}")
+    assert f'ack for <a href="/files/in/{bad}">received file #{bad}</a>' in page.text
