@@ -191,7 +191,8 @@ def _file_rows(
     overdue = at.date() >= TODAY - timedelta(days=3) and file_id % 2
     rows["outbound_files"].append({
         "id": file_id, "name": sent_name, "recipient": duns, "control": file_id,
-        "groups": '{"GE":"1","FA":"2"}', "folder": "/partners/out", "sent_at": at + timedelta(hours=1),
+        "groups": '{"GE":"1","FA":"2"}', "folder": "/partners/out",
+        "sent_at": at + timedelta(hours=1),
         "ack_expected": True, "ack_status": None if overdue else "A",
         "acked_at": None if overdue else at + timedelta(hours=5)})
     rows["outbox"].append({
@@ -340,7 +341,7 @@ def main() -> None:
         build(url, args.transactions, out / "console-sample.x12")
         print(f"built in {time.perf_counter() - start:.0f} s", file=sys.stderr)
     results = measure(url, args.repeat, out)
-    print(f"| user | page | median ms | status |\n|---|---|---:|---:|")
+    print("| user | page | median ms | status |\n|---|---|---:|---:|")
     for user, path, median, status in results:
         print(f"| {user} | `{path}` | {median:.1f} | {status} |")
     slow = [r for r in results if r[2] >= 300]

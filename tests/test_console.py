@@ -325,7 +325,6 @@ def test_actions_are_stamped_with_the_consoles_clock(store: Store) -> None:
 
 
 def test_a_sent_997_links_to_the_file_it_answers(store: Store) -> None:
-    sent = _id(store, OutboundFile, recipient=KATAHDIN)
     bad = _id(store, InboundFile, name=BAD_FILE)
     with store.sessions() as session:
         holder = session.scalar(select(Outbox.file_name).where(Outbox.kind == f"ack:{bad}"))
