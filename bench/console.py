@@ -195,7 +195,8 @@ def _file_rows(
         "sent_at": at + timedelta(hours=1),
         "ack_expected": True, "ack_status": None if overdue else "A",
         "acked_at": None if overdue else at + timedelta(hours=5)})
-    rows["outbox"].append({
+    rows["outbox"].append({  # every key of the answers below: executemany takes the first's
+        "process_id": None, "transaction_id": None, "account_number": None,
         "recipient": duns, "set_id": "997", "kind": f"ack:{file_id}",
         "body": '[["AK1","GE","1"],["AK9","A","500","500","500"]]', "created_at": at,
         "sent_at": at + timedelta(hours=1), "file_name": sent_name})

@@ -12,9 +12,10 @@ is never read: the console answers 404 for it, exactly as for a row that does no
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ebt.store.schema import (
     Account,
@@ -62,14 +63,17 @@ class Scope:
         folderless = and_(InboundFile.partner.is_(None), theirs, not_(others))
         return or_(InboundFile.partner.in_(ids), folderless)
 
-    def interchanges(self) -> ColumnElement[bool]:
-        """Interchanges of the supplier's channel (joined with their InboundFile)."""
+    def interchanges(
+        self, interchange: Any = Interchange, file: Any = InboundFile
+    ) -> ColumnElement[bool]:
+        """Interchanges of the supplier's channel (joined with their file; `interchange` and
+        `file` may be aliases)."""
         if self.ces is None:
             return true()
         ids = sorted(self.ids)
         return or_(
-            InboundFile.partner.in_(ids),
-            and_(InboundFile.partner.is_(None), Interchange.sender.in_(ids)),
+            file.partner.in_(ids),
+            and_(file.partner.is_(None), interchange.sender.in_(ids)),
         )
 
     def transactions(self) -> ColumnElement[bool]:
@@ -89,20 +93,27 @@ class Scope:
         return OutboundFile.recipient.in_(sorted(self.ids))
 
     def decisions(self) -> ColumnElement[bool]:
-        """Decisions on the supplier's own transactions or processes (correlated, so a
-        lookup by reference or id checks only the rows it found)."""
+        """Decisions on the supplier's own transactions or processes (correlated, so that a
+        lookup by reference or id checks only the rows it found; aliased, so that a query
+        already joining these tables keeps its own)."""
         if self.ces is None:
             return true()
+        process, partner = aliased(Process), aliased(TradingPartner)
+        transaction, interchange, file = (
+            aliased(Transaction),
+            aliased(Interchange),
+            aliased(InboundFile),
+        )
         own_process = exists().where(
-            Process.id == Decision.process_id,
-            Process.ces_id == TradingPartner.id,
-            TradingPartner.duns.in_(sorted(self.ids)),
+            process.id == Decision.process_id,
+            process.ces_id == partner.id,
+            partner.duns.in_(sorted(self.ids)),
         )
         own_transaction = exists().where(
-            Transaction.id == Decision.transaction_id,
-            Interchange.id == Transaction.interchange_id,
-            InboundFile.id == Interchange.file_id,
-            self.interchanges(),
+            transaction.id == Decision.transaction_id,
+            interchange.id == transaction.interchange_id,
+            file.id == interchange.file_id,
+            self.interchanges(interchange, file),
         )
         return or_(own_transaction, own_process)
 

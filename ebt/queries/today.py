@@ -190,14 +190,21 @@ def _transactions_per_day(
     session: Session, scope: Scope, days: tuple[date, ...], since: datetime
 ) -> tuple[Series, ...]:
     day = func.date(Transaction.received_at)
-    rows = session.execute(
+    query = (
         select(day, Transaction.status, func.count())
         .where(Transaction.received_at >= since)
-        .where(scope.transactions())
         .group_by(day, Transaction.status)
     )
+    if scope.is_supplier:  # from its files of the period, not through every transaction
+        query = (
+            query.select_from(InboundFile)
+            .join(Interchange, Interchange.file_id == InboundFile.id)
+            .join(Transaction, Transaction.interchange_id == Interchange.id)
+            .where(InboundFile.received_at >= since)
+            .where(scope.interchanges())
+        )
     by_status: dict[str, dict[date, int]] = {}
-    for d, status, count in rows:
+    for d, status, count in session.execute(query):
         by_status.setdefault(str(status), {})[_day(d)] = count
     return tuple(
         Series(status, status, _per_day(days, counts))
