@@ -4,7 +4,7 @@ A supplier's own rows are exactly what the channel rule gives it (docs/operation
 channel is the sender*): the inbound files claimed from its folder (or, for a file `ebt
 process` read without a folder, one whose every interchange it sent), the transactions in
 them, the outbound files addressed to it, and the accounts it serves (any supplier period of
-its own) or asked about (a transaction of its own names the account, or a process is its).
+its own) or asked about (a transaction of its own names the account).
 Every query in this package takes a `Scope` and applies these clauses, so a row outside it
 is never read: the console answers 404 for it, exactly as for a row that does not exist.
 """
@@ -125,9 +125,10 @@ class Scope:
         serves = exists().where(
             SupplierPeriod.account_id == Account.id, SupplierPeriod.supplier_id.in_(partner_ids)
         )
-        process = exists().where(Process.account_id == Account.id, Process.ces_id.in_(partner_ids))
         asked = exists().where(Transaction.account_number == Account.number, self.transactions())
-        return or_(serves, process, asked)
+        # (a process of the supplier's own is one of its requests, or of an account it served:
+        # covered by the two checks above, which read indexes only)
+        return or_(serves, asked)
 
     def work_items(self) -> ColumnElement[bool]:
         """Work items are the T&D's own exceptions: a supplier sees none."""
