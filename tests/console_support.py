@@ -59,6 +59,9 @@ def swept_store(folder: Path, url: str) -> Store:
     shutil.copyfile(fixtures / "partners" / "demo.toml", config_path)
     config = require_config(config_path)
     _ebt("load", str(fixtures / "reference"), "--db", url)
+    for partner in config.partners:  # the partners' folders, as the demo makes them
+        partner.inbound.mkdir(parents=True, exist_ok=True)
+        partner.outbound.mkdir(parents=True, exist_ok=True)
     _deliver_bundled(config, fixtures / "x12" / "good")
     katahdin = config.partner(KATAHDIN)
     assert katahdin is not None

@@ -218,14 +218,27 @@ def test_an_operator_resends_a_sent_file(store: Store) -> None:
     assert any(a.action == "resend" and a.note == "lost by VAN" for a in _actions(store))
 
 
-def test_reprocess_and_replay_have_their_slots_but_are_not_wired(store: Store) -> None:
+def test_an_operator_reprocesses_a_received_file_with_a_reason(store: Store) -> None:
+    from ebt.store.schema import Reprocessing
+
     operator = client(store, "otto")
     bad = _id(store, InboundFile, name=BAD_FILE)
     page = operator.get(f"/files/in/{bad}")
+    csrf = csrf_of(page.text)
     assert f"/files/in/{bad}/reprocess" in page.text
-    answer = operator.post(f"/files/in/{bad}/reprocess", data={"csrf": csrf_of(page.text)})
-    assert answer.status_code == 501
+    no_reason = operator.post(f"/files/in/{bad}/reprocess", data={"csrf": csrf, "reason": ""})
+    assert "Say why" in no_reason.text
+    done = operator.post(
+        f"/files/in/{bad}/reprocess", data={"csrf": csrf, "reason": "partner fixed its dates"}
+    )
+    assert done.status_code == 200 and f"{BAD_FILE}: " in done.text
+    with store.sessions() as session:
+        (record,) = session.scalars(select(Reprocessing).where(Reprocessing.file_id == bad))
+    assert (record.operator, record.reason) == ("console:otto", "partner fixed its dates")
+    assert any(a.action == "reprocess" and a.outcome == "done" for a in _actions(store))
     assert client(store, "vera").get(f"/files/in/{bad}").text.count("/reprocess") == 0
+    replay = operator.post("/decisions/replay", data={"csrf": csrf})
+    assert replay.status_code == 501
 
 
 def test_a_supplier_gets_404_for_another_suppliers_file_account_and_decision(

@@ -9,12 +9,16 @@ from ebt.cli.account import account, explain, find
 from ebt.cli.ack import ack
 from ebt.cli.activate import activate_command
 from ebt.cli.clock import today_option
+from ebt.cli.codes import codes
 from ebt.cli.console import console
+from ebt.cli.faults import PlainFaults
 from ebt.cli.load import load
 from ebt.cli.meter_exchange import meter_exchange
 from ebt.cli.move import move_command
 from ebt.cli.partners import partners
 from ebt.cli.process import process
+from ebt.cli.replay import replay_command, rules
+from ebt.cli.reprocess import reprocess_command
 from ebt.cli.scheduler import scheduler
 from ebt.cli.show import show
 from ebt.cli.standard_offer import standard_offer
@@ -28,6 +32,7 @@ from ebt.runtime import tune_for_batch
 
 
 @click.group(
+    cls=PlainFaults,
     epilog="""\b
 Examples:
   ebt validate fixtures/x12/good/*.x12
@@ -65,4 +70,8 @@ main.add_command(ack_check)
 main.add_command(partners)
 main.add_command(scheduler)
 main.add_command(status_command, name="status")
+main.add_command(replay_command, name="replay")
+main.add_command(rules)
+main.add_command(reprocess_command, name="reprocess")
+main.add_command(codes)
 main.add_command(console)

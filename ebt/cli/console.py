@@ -13,7 +13,8 @@ from pathlib import Path
 import click
 
 from ebt.cli.clock import EASTERN
-from ebt.cli.sweeps import CONFIG_VARIABLE, open_engine
+from ebt.cli.store import open_engine
+from ebt.cli.sweeps import CONFIG_VARIABLE
 from ebt.console.users import USERS_FILE, UsersError, add_user
 from ebt.store.database import database_url
 from ebt.sweep.config import SweepConfig, load_config
@@ -166,7 +167,12 @@ def _demo(ctx: click.Context) -> tuple[Path, str, Path]:
 
     folder = DEMO_FOLDER
     if not (folder / "ebt.db").exists():
-        ctx.invoke(demo_sweep, folder=folder)
+        try:
+            ctx.invoke(demo_sweep, folder=folder)
+        except SystemExit as done:  # the demo sweep ends with its exit code
+            if done.code:
+                raise
+
     users = folder.resolve() / USERS_FILE
     for name, role in DEMO_USERS:
         password = secrets.token_urlsafe(9)

@@ -9,16 +9,17 @@ import click
 from ebt.cli.clock import now
 from ebt.cli.sources import existing_files
 from ebt.cli.store import db_option, open_store
+from ebt.codes import default_catalogue
 from ebt.market.outbound import write_outbox
-from ebt.market.service import Processor, RunSummary, UnknownSenderError
 from ebt.market.setup import load_market
+from ebt.pipeline.process import Processor, RunSummary, UnknownSenderError
 
 
 def _line(summary: RunSummary) -> str:
     if summary.duplicate:
         return f"{summary.file}: already processed (same bytes); nothing done again"
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(summary.outcomes.items())) or "none"
-    rejects = ", ".join(f"{k} {v}" for k, v in sorted(summary.rejects.items()))
+    rejects = default_catalogue().counted("reject", summary.rejects)
     parts = [f"{summary.file}: {summary.transactions} transaction(s) ({outcomes})"]
     if rejects:
         parts.append(f"rejected by code: {rejects}")

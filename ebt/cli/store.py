@@ -1,5 +1,7 @@
 """Opening the store from the command line: `--db URL` (else EBT_DATABASE_URL, else a SQLite
-file in the working directory), migrated to the current schema."""
+file in the working directory), migrated to the current schema. Every command opens it here,
+so a URL ebt cannot use, a server it cannot reach or a store it cannot write is told plainly
+(`ebt/cli/faults.py`) by every command alike."""
 
 from __future__ import annotations
 
@@ -7,9 +9,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from ebt.store.database import database_url, make_engine, session_factory, upgrade
+from ebt.cli.faults import STORE_URL
+from ebt.store.database import database_url, open_database, session_factory
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,7 +28,16 @@ def db_option(command: F) -> F:
     )(command)
 
 
+def open_engine(db: str | None) -> tuple[Engine, sessionmaker[Session]]:
+    """The store's engine and sessions; its URL kept so that a fault met later in the
+    command is told against it."""
+    url = database_url(db)
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.meta[STORE_URL] = url
+    engine = open_database(url)
+    return engine, session_factory(engine)
+
+
 def open_store(db: str | None) -> sessionmaker[Session]:
-    engine = make_engine(database_url(db))
-    upgrade(engine)
-    return session_factory(engine)
+    return open_engine(db)[1]

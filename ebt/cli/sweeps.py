@@ -1,5 +1,5 @@
-"""Shared pieces of the sweep commands: the `--config` option, opening the store with its
-engine, and progress bars (shown only on a terminal)."""
+"""Shared pieces of the sweep commands: the `--config` option and progress bars (shown only
+on a terminal)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
-from ebt.store.database import database_url, make_engine, session_factory, upgrade
+from ebt.cli.faults import EXIT_USAGE
 from ebt.sweep.config import ConfigError, SweepConfig, require_config
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,13 +39,7 @@ def read_config(path: Path) -> SweepConfig:
         click.echo(
             f"{path}: not used; `ebt partners check --config {path}` lists the mistakes", err=True
         )
-        raise SystemExit(2) from None
-
-
-def open_engine(db: str | None) -> tuple[Engine, sessionmaker[Session]]:
-    engine = make_engine(database_url(db))
-    upgrade(engine)
-    return engine, session_factory(engine)
+        raise SystemExit(EXIT_USAGE) from None
 
 
 @contextmanager

@@ -1,5 +1,5 @@
 """What the console does, not only shows: log in and out, resolve a work item with a note,
-resend a sent file; the slots for reprocess and replay (wired when those land).
+resend a sent file, reprocess a received file; the slot for replay.
 
 Every action is a POST with the session's CSRF token; the role is checked here on the
 server whatever the page showed; every action — done, refused or failed — is recorded in
@@ -19,7 +19,9 @@ from starlette.routing import Route
 from ebt.console.app import Context, action_row, context, render, settings_of
 from ebt.console.guard import LoginRequired, check_csrf, csrf_token
 from ebt.console.users import check_password
+from ebt.market.setup import load_market
 from ebt.queries import files, workitems
+from ebt.services.reprocess import ReprocessError, reprocess
 from ebt.sweep.outbound import resend
 
 NOTE_LIMIT = 2000
@@ -173,20 +175,51 @@ async def resend_file(request: Request) -> Response:
     )
 
 
+async def reprocess_file(request: Request) -> Response:
+    """Take a received file through the pipeline again (`ebt reprocess`), with the reason,
+    recorded as the console's user."""
+    file_id = int(request.path_params["file_id"])
+    ctx = context(request)
+    with ctx.session() as session:
+        view = files.inbound_file(session, ctx.scope, file_id, per_page=1)
+    if view is None:
+        raise HTTPException(404, "There is no such file.")
+    target = f"file:{view.name}"
+    ctx, form = await _checked(request, "reprocess", target)
+    reason = str(form.get("reason", "")).strip()[:NOTE_LIMIT]
+    if not reason:
+        return _back(request, f"/files/in/{file_id}", "Say why the file is taken again first.")
+    try:
+        done = reprocess(
+            ctx.settings.sessions,
+            load_market(ctx.now),
+            ctx.settings.config,
+            str(file_id),
+            reason=reason,
+            operator=f"console:{ctx.user.name}",
+        )
+    except ReprocessError as error:
+        ctx.record("reprocess", target, "failed", f"{reason} — {error}")
+        return _back(request, f"/files/in/{file_id}", f"Not reprocessed: {error}")
+    ctx.record("reprocess", target, "done", reason)
+    said = f"{view.name}: {done.decided.transactions} set(s) decided, {done.skipped} decided "
+    said += "before and skipped" + (f"; {len(done.problems)} problem(s)" if done.problems else "")
+    return _back(request, f"/files/in/{file_id}", said)
+
+
 async def not_yet(request: Request) -> Response:
-    """Reprocess and replay: the page has their slot; the engine's side comes with the
-    operations issue. The role and CSRF are checked and the attempt recorded already."""
-    action = "reprocess" if "/files/" in request.url.path else "replay"
+    """Replay: the Decisions page has its slot; its view (a diff under another table
+    version) is not drawn yet. The role and CSRF are checked and the attempt recorded."""
     target = request.url.path
-    ctx, _ = await _checked(request, action, target)
-    ctx.record(action, target, "unavailable", "not wired in this version")
-    raise HTTPException(501, f"{action.capitalize()} is not available in this version yet.")
+    ctx, _ = await _checked(request, "replay", target)
+    ctx.record("replay", target, "unavailable", "not in the console yet: use `ebt replay`")
+    raise HTTPException(501, "Replay is not in the console yet: `ebt replay` does it.")
 
 
 def routes() -> list[Route]:
     return [
         Route("/workitems/{item_id:int}/resolve", resolve_work_item, methods=["POST"]),
         Route("/files/out/{file_id:int}/resend", resend_file, methods=["POST"]),
-        Route("/files/in/{file_id:int}/reprocess", not_yet, methods=["POST"]),
+        Route("/files/in/{file_id:int}/reprocess", reprocess_file, methods=["POST"]),
         Route("/decisions/replay", not_yet, methods=["POST"]),
     ]

@@ -3,7 +3,7 @@ query layer, each with a JSON twin (`/files.json`, or `?format=json`), assets se
 console itself, sessions in a signed HttpOnly SameSite=Strict cookie.
 
 `create_app(settings)` is the one place the console is put together (docs/console.md;
-docs/decisions/0010-console.md says why Starlette and server-side SVG).
+docs/decisions/0011-console.md says why Starlette and server-side SVG).
 """
 
 from __future__ import annotations

@@ -291,7 +291,7 @@ def decision_page(request: Request) -> Response:
 
 def _meanings(on: date) -> dict[str, str]:
     codes = {o.code for t in rules.rulebook(on).tables.values() for v in t for o in _outcomes(v)}
-    return {c: m for c in codes if c and (m := meaning("rejection", c, on))}
+    return {c: m for c in codes if c and (m := meaning("rejection", c))}
 
 
 def _outcomes(table: Table) -> list[Outcome]:

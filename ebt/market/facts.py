@@ -64,6 +64,7 @@ class Facts:
     ces: Partner | None  # the partner N1*SJ names
     account: AccountFacts | None
     effective_read: date | None  # the first cycle read the request can take effect on
+    earliest_date: date  # the first day lead_business_days business days after today
     reads: frozenset[date]  # the account's scheduled cycle read dates
     repeated: bool  # this CES already sent a request with this BGN02
     parameters: Parameters

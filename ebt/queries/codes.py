@@ -1,47 +1,20 @@
-"""What a code means, for the console and the CLI views: one function to ask.
-
-REF*7G rejection reasons and REF*1P status reasons come from the 814 guide's code lists
-(transactions/guides/814-3.0.json) for now, finding codes from the finding catalogue
-(ebt/findings.py). A code catalogue kept as data is coming (the operations issue): when it
-lands, `meaning` is the one place to point at it.
-"""
+"""What a code means, for the console and the CLI views: one function to ask, over the code
+catalogue (`ebt.codes`, transactions/codes.json)."""
 
 from __future__ import annotations
 
-from datetime import date
-from functools import cache
+from ebt.codes import default_catalogue
 
-from ebt.findings import KINDS
-from ebt.guides.loader import default_guidebook
-
-#: which code list of the 814 guide answers for each kind of code
-_LISTS = {"rejection": "rejection_reason", "status": "status_reason", "change": "change_reason"}
-
-AK5_STATUS = {"A": "accepted", "E": "accepted with errors", "R": "rejected"}
-AK9_STATUS = {
-    "A": "accepted",
-    "E": "accepted with errors",
-    "P": "partially accepted",
-    "R": "rejected",
-}
+#: the console's names for the catalogue's lists
+_KINDS = {"rejection": "reject", "status": "status", "change": "change", "finding": "finding"}
 
 
-def meaning(kind: str, code: str | None, on: date | None = None) -> str | None:
-    """The meaning of `code` of `kind` (`rejection`, `status`, `change`, `finding`, `ak9`),
-    or None when it is not known."""
+def meaning(kind: str, code: str | None) -> str | None:
+    """The meaning of `code` in the list `kind` (`rejection`, `status`, `change`, `finding`,
+    or any kind the catalogue has: `ak9`, `ta1-note`...), or None when it is not listed."""
     if code is None:
         return None
-    if kind == "finding":
-        found = KINDS.get(code)
-        return found.fix if found else None
-    if kind == "ak9":
-        return AK9_STATUS.get(code)
-    return _guide_lists(on or date.today()).get(kind, {}).get(code)
-
-
-@cache
-def _guide_lists(on: date) -> dict[str, dict[str, str]]:
-    guide = default_guidebook().guide_for("814", on)
-    if guide is None:
-        return {}
-    return {kind: dict(guide.code_lists.get(name, {})) for kind, name in _LISTS.items()}
+    try:
+        return default_catalogue().meaning(_KINDS.get(kind, kind), code)
+    except KeyError:
+        return None

@@ -90,7 +90,7 @@ def explanations(
                 steps=steps,
                 outcome=d.outcome,
                 code=d.code,
-                code_meaning=meaning("rejection", d.code, d.decided_on),
+                code_meaning=meaning("rejection", d.code),
                 decided_on=d.decided_on,
             )
         )

@@ -80,5 +80,5 @@ def outcome_text(outcome: Next, on: date) -> str:
         return outcome
     if outcome.code is None:
         return outcome.name
-    said = meaning("rejection", outcome.code, on)
+    said = meaning("rejection", outcome.code)
     return f"{outcome.name} {outcome.code}" + (f" ({said})" if said else "")

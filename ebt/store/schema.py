@@ -23,6 +23,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -32,7 +33,24 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-SCHEMA_VERSION = 6
+# the market's vocabulary, kept in the store's columns (and importable from here)
+from ebt.market.vocabulary import (
+    PartnerRole,
+    PeriodStatus,
+    ProcessKind,
+    ProcessState,
+    ServiceRole,
+)
+
+__all__ = [
+    "PartnerRole",
+    "PeriodStatus",
+    "ProcessKind",
+    "ProcessState",
+    "ServiceRole",
+]
+
+SCHEMA_VERSION = 8
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -45,40 +63,6 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-
-
-class PartnerRole(StrEnum):
-    TD = "T&D"
-    CES = "CES"
-
-
-class PeriodStatus(StrEnum):
-    PENDING = "pending"
-    ACTIVE = "active"
-    ENDED = "ended"
-    CANCELLED = "cancelled"
-
-
-class ProcessKind(StrEnum):
-    ENROLLMENT = "enrollment"
-    SWITCH = "switch"
-    DROP = "drop"
-    CHANGE = "change"
-    REINSTATEMENT = "reinstatement"
-    RETURN_TO_STANDARD_OFFER = "return_to_standard_offer"
-    MOVE = "move"
-    LANDLORD_REVERSION = "landlord_reversion"
-    METER_EXCHANGE = "meter_exchange"
-    TENANT_START = "tenant_start"
-    TENANT_STOP = "tenant_stop"
-    LANDLORD_CHANGE = "landlord_change"
-
-
-class ProcessState(StrEnum):
-    REJECTED = "rejected"
-    PENDING = "pending"  # accepted, waiting for its effective date
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
 
 
 class TradingPartner(Base):
@@ -218,6 +202,9 @@ class InboundFile(Base):
     partner: Mapped[str | None] = mapped_column(String(15))  # whose inbound folder it came from
     path: Mapped[str | None] = mapped_column(String(500))  # where a sweep keeps it while working
     archived_to: Mapped[str | None] = mapped_column(String(500))
+    # the delivery position through which its sets are taken (decided, or queued by a
+    # sweep), so that a run that died part way resumes after it
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Interchange(Base):
@@ -301,6 +288,9 @@ class Decision(Base):
     outcome: Mapped[str] = mapped_column(String(30))
     code: Mapped[str | None] = mapped_column(String(3))  # REF*7G when rejected
     decided_on: Mapped[date] = mapped_column(Date)
+    # the facts its table read (ebt.market.recorded), for ebt replay; None: not recorded
+    # (a decision of an earlier version, a T&D decision, a policy table's)
+    facts: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     transaction: Mapped[Transaction | None] = relationship()
     process: Mapped[Process | None] = relationship()
@@ -333,6 +323,7 @@ class Outbox(Base):
     account_number: Mapped[str | None] = mapped_column(String(30), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # the file it is in: with sent_at, delivered; without, staged and not yet delivered
     file_name: Mapped[str | None] = mapped_column(String(255))
 
     transaction: Mapped[Transaction | None] = relationship()
@@ -407,11 +398,6 @@ class Move(Base):
     confirmation: Mapped[str] = mapped_column(Text)  # what the customer is told
 
 
-class ServiceRole(StrEnum):
-    TENANT = "tenant"
-    LANDLORD = "landlord"
-
-
 class ServicePeriod(Base):
     """Whose account takes a service at a premise over [start, end): a tenant's, or the
     landlord's reversion account between tenants. `pending` until the daily activation finds
@@ -430,6 +416,20 @@ class ServicePeriod(Base):
     status: Mapped[str] = mapped_column(String(10))  # PeriodStatus
     process_id: Mapped[int | None] = mapped_column(ForeignKey("processes.id"))
     stop_process_id: Mapped[int | None] = mapped_column(ForeignKey("processes.id"))
+
+
+class Reprocessing(Base):
+    """An operator took a file through the pipeline again (`ebt reprocess`): when, why, who."""
+
+    __tablename__ = "reprocessings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("inbound_files.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    operator: Mapped[str] = mapped_column(String(64))  # the OS user who ran it
+    decided: Mapped[int] = mapped_column(Integer, default=0)  # sets decided by it
 
 
 class WorkItem(Base):
@@ -469,9 +469,9 @@ class DeliveryQueue(Base):
     position: Mapped[int] = mapped_column(Integer)
     partition: Mapped[int] = mapped_column(Integer)
     account_number: Mapped[str | None] = mapped_column(String(30))
-    head: Mapped[str] = mapped_column(Text)  # the ISA and GS segments the set came in
-    separators: Mapped[str] = mapped_column(String(8))  # element, component, terminator, suffix
-    raw: Mapped[str] = mapped_column(Text)  # ST..SE as received
+    # the set as deciding needs it (ebt.market.inbound.InboundSet: its text, typed record
+    # and findings), encoded by ebt.sweep.queue: read and checked once, at intake
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
     state: Mapped[str] = mapped_column(String(10))  # QueueState
 
 

@@ -21,8 +21,10 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ebt.market.decider import Market
-from ebt.market.service import stream_digest
+from ebt.market.reference import Market
+from ebt.pipeline.decide import DecideNow, DecideSummary, Enqueue
+from ebt.pipeline.intake import Sink
+from ebt.pipeline.process import stream_digest
 from ebt.store.schema import (
     DeliveryQueue,
     FindingRow,
@@ -32,7 +34,7 @@ from ebt.store.schema import (
     WorkItem,
 )
 from ebt.sweep.config import SweepConfig
-from ebt.sweep.decide import DecidePhase, DecideSummary
+from ebt.sweep.decide import DecidePhase
 from ebt.sweep.faults import crash_point
 from ebt.sweep.folders import (
     UnsafeEntryError,
@@ -49,6 +51,7 @@ from ebt.sweep.folders import (
 )
 from ebt.sweep.ingest import Ingester
 from ebt.sweep.locks import CLAIM_ORDER, FILE_LOCKS, SINGLETON_LOCKS, Locks, hold_in_transaction
+from ebt.sweep.queue import partition_count
 
 IDLE_WAIT = 0.1  # seconds between looks while other workers hold the remaining work
 
@@ -86,6 +89,14 @@ class InboundSweep:
         self.progress = progress or (lambda _phase, _n: None)
         self.decide = DecidePhase(
             sessions, market, self.summary.decided, lambda n: self.progress("decide", n)
+        )
+        # one sweep at a time on SQLite: each batch is decided as it is read; on PostgreSQL
+        # the sweeps share the work through the delivery queue
+        dialect = engine.dialect.name
+        self.sink: Sink = (
+            DecideNow(sessions, market, self.summary.decided)
+            if dialect == "sqlite"
+            else Enqueue(sessions, partition_count(dialect))
         )
 
     def run(self) -> InboundSummary:
@@ -187,7 +198,8 @@ class InboundSweep:
                     message=(
                         f"{original_name(path)} from {partner} has the same bytes as "
                         f"{known.name} received {known.received_at:%Y-%m-%d %H:%M}; it was "
-                        f"not processed again (kept as {target})."
+                        f"not processed again (kept as {target}). To take a file again on "
+                        f"purpose: ebt reprocess {known.id} --reason '...'"
                     ),
                 )
             )
@@ -253,7 +265,7 @@ class InboundSweep:
             return
         file.path = str(self._locate(file))
         ingester = Ingester(
-            self.sessions, self.market, self.config, lambda n: self.progress("read", n)
+            self.sessions, self.market, self.config, self.sink, lambda n: self.progress("read", n)
         )
         summary = ingester.run(file)
         if not summary.readable:

@@ -1,8 +1,8 @@
 """The operations console: its actions with the user, sweep runs with their timings, and
-the indexes its pages read from (schema version 6).
+the indexes its pages read from (schema version 8).
 
-Revision ID: 0006_console
-Revises: 0005_channel
+Revision ID: 0008_console
+Revises: 0007_replay_reprocess
 Create Date: 2026-12-03 12:00:00
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_console"
-down_revision: str | Sequence[str] | None = "0005_channel"
+revision: str = "0008_console"
+down_revision: str | Sequence[str] | None = "0007_replay_reprocess"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
