@@ -11,6 +11,7 @@ from ebt.cli.ack import ack
 from ebt.cli.activate import activate_command
 from ebt.cli.clock import today_option
 from ebt.cli.codes import codes
+from ebt.cli.console import console
 from ebt.cli.faults import PlainFaults
 from ebt.cli.load import load
 from ebt.cli.meter_exchange import meter_exchange
@@ -95,3 +96,4 @@ main.add_command(replay_command, name="replay")
 main.add_command(rules)
 main.add_command(reprocess_command, name="reprocess")
 main.add_command(codes)
+main.add_command(console)

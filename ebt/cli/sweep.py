@@ -23,6 +23,7 @@ from ebt.cli.store import db_option, open_engine
 from ebt.cli.sweeps import config_option, progress_bars, read_config
 from ebt.codes import default_catalogue
 from ebt.market.setup import load_market
+from ebt.queries.sweeps import record_sweep_run
 from ebt.resources import data_path
 from ebt.store.database import StoreBusyError
 from ebt.store.reference import load_paths, plan
@@ -82,11 +83,22 @@ def run_inbound(config: SweepConfig, db: str | None) -> tuple[InboundSummary, Fa
     engine, sessions = open_engine(db)
     clock = now()
     sweeper = InboundSweep(engine, sessions, load_market(clock), config)
+    started = time.perf_counter()
     try:
         with _exclusive(engine.dialect.name, config), progress_bars() as progress:
             sweeper.progress = progress
             sweeper.decide.progress = lambda n: progress("decide", n)
-            return sweeper.run(), None
+            summary = sweeper.run()
+        record_sweep_run(
+            sessions,
+            "inbound",
+            started_at=clock,
+            seconds=time.perf_counter() - started,
+            files=summary.claimed,
+            transactions=summary.decided.transactions,
+            summary=inbound_line(summary),
+        )
+        return summary, None
     except StoreBusyError as busy:
         return InboundSummary(), told_plainly(busy)
 
@@ -103,13 +115,22 @@ def _exclusive(
 
 def run_outbound(config: SweepConfig, db: str | None) -> OutboundSummary:
     engine, sessions = open_engine(db)
-    started = time.perf_counter()
+    started, clock = time.perf_counter(), now()
     try:
         with _exclusive(engine.dialect.name, config, "outbound"):
-            summary = sweep_outbound(engine, sessions, config, now())
+            summary = sweep_outbound(engine, sessions, config, clock)
     except StoreBusyError:
         return OutboundSummary(busy=True)
     summary.seconds = time.perf_counter() - started
+    record_sweep_run(
+        sessions,
+        "outbound",
+        started_at=clock,
+        seconds=summary.seconds,
+        files=len(summary.files),
+        transactions=0,
+        summary=f"outbound: {len(summary.files)} file(s) written",
+    )
     return summary
 
 

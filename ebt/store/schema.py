@@ -19,6 +19,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -48,7 +50,7 @@ __all__ = [
     "ServiceRole",
 ]
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -141,7 +143,11 @@ class SupplierPeriod(Base):
     """Who is the supplier of record of an account over [start, end); NULL = Standard Offer."""
 
     __tablename__ = "supplier_periods"
-    __table_args__ = (Index("ix_supplier_periods_account_start", "account_id", "start"),)
+    __table_args__ = (
+        Index("ix_supplier_periods_account_start", "account_id", "start"),
+        # the accounts a CES serves (the console's scope for a supplier's user)
+        Index("ix_supplier_periods_supplier_account", "supplier_id", "account_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
@@ -179,6 +185,11 @@ class Process(Base):
 
 class InboundFile(Base):
     __tablename__ = "inbound_files"
+    # the console's ledger: newest first, for everyone and for one partner
+    __table_args__ = (
+        Index("ix_inbound_files_received_at", "received_at"),
+        Index("ix_inbound_files_partner_id", "partner", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
@@ -215,6 +226,8 @@ class Transaction(Base):
     """One inbound transaction set, as received (raw text), with its outcome."""
 
     __tablename__ = "transactions"
+    # the console's volume per day (a range scan that counts from the index alone)
+    __table_args__ = (Index("ix_transactions_received_status", "received_at", "status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     interchange_id: Mapped[int] = mapped_column(ForeignKey("interchanges.id"), index=True)
@@ -232,6 +245,7 @@ class Transaction(Base):
 
 class FindingRow(Base):
     __tablename__ = "findings"
+    __table_args__ = (Index("ix_findings_transaction_id", "transaction_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     file_id: Mapped[int] = mapped_column(ForeignKey("inbound_files.id"), index=True)
@@ -253,6 +267,16 @@ class Decision(Base):
     """The rules' answer to one request: which table, each step and answer, the outcome."""
 
     __tablename__ = "decisions"
+    # the console's rejects per day by code: only rejections are in it
+    __table_args__ = (
+        Index(
+            "ix_decisions_rejects_by_day",
+            "decided_on",
+            "code",
+            sqlite_where=text("code IS NOT NULL"),
+            postgresql_where=text("code IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"), index=True)
@@ -276,7 +300,18 @@ class Outbox(Base):
     """Every outbound message, written in the same database transaction as the state change."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_unsent", "sent_at", "recipient"),)
+    __table_args__ = (
+        Index("ix_outbox_unsent", "sent_at", "recipient"),
+        Index("ix_outbox_transaction_id", "transaction_id"),  # a transaction's answers
+        Index("ix_outbox_file_name", "file_name"),  # what a sent file held
+        # the 997s and TA1s owed to one inbound file (kind "ack:<file id>", "ta1:<file id>")
+        Index(
+            "ix_outbox_acks",
+            "kind",
+            sqlite_where=text("set_id IN ('997', 'TA1')"),
+            postgresql_where=text("set_id IN ('997', 'TA1')"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     recipient: Mapped[str] = mapped_column(String(15))  # DUNS
@@ -401,6 +436,7 @@ class WorkItem(Base):
     """An exception for a person to resolve."""
 
     __tablename__ = "work_items"
+    __table_args__ = (Index("ix_work_items_status_id", "status", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
@@ -443,7 +479,10 @@ class OutboundFile(Base):
     """One interchange a sweep sent: where, its control numbers, and the 997 it is owed."""
 
     __tablename__ = "outbound_files"
-    __table_args__ = (UniqueConstraint("recipient", "control"),)
+    __table_args__ = (
+        UniqueConstraint("recipient", "control"),
+        Index("ix_outbound_files_sent_at", "sent_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(255), unique=True)
@@ -457,3 +496,35 @@ class OutboundFile(Base):
     acked_at: Mapped[datetime | None] = mapped_column(DateTime)
     resent_at: Mapped[datetime | None] = mapped_column(DateTime)
     work_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_items.id"))
+
+
+class ConsoleAction(Base):
+    """What a person did through the operations console (and each login), with who did it."""
+
+    __tablename__ = "console_actions"
+    __table_args__ = (Index("ix_console_actions_target", "target", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    user: Mapped[str] = mapped_column(String(60))
+    role: Mapped[str] = mapped_column(String(30))  # viewer, operator, admin, ces:DUNS
+    action: Mapped[str] = mapped_column(String(30))  # login, resolve, resend, ...
+    target: Mapped[str | None] = mapped_column(String(300))  # "work_item:12", "file:NAME"
+    note: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(20))  # done, refused, failed
+    address: Mapped[str | None] = mapped_column(String(45))  # the client's IP address
+
+
+class SweepRun(Base):
+    """One sweep and how long it took, for the console's Today page."""
+
+    __tablename__ = "sweep_runs"
+    __table_args__ = (Index("ix_sweep_runs_started_at", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # inbound, outbound
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    seconds: Mapped[float] = mapped_column(Float)
+    files: Mapped[int] = mapped_column(Integer, default=0)
+    transactions: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[str] = mapped_column(Text)
