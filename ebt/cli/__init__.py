@@ -13,6 +13,7 @@ from ebt.cli.clock import today_option
 from ebt.cli.codes import codes
 from ebt.cli.console import console
 from ebt.cli.faults import PlainFaults
+from ebt.cli.files import file, files
 from ebt.cli.load import load
 from ebt.cli.meter_exchange import meter_exchange
 from ebt.cli.move import move_command
@@ -94,6 +95,8 @@ main.add_command(scheduler)
 main.add_command(status_command, name="status")
 main.add_command(replay_command, name="replay")
 main.add_command(rules)
+main.add_command(files)
+main.add_command(file)
 main.add_command(reprocess_command, name="reprocess")
 main.add_command(codes)
 main.add_command(console)

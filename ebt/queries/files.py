@@ -521,3 +521,63 @@ def partners(session: Session, scope: Scope) -> tuple[tuple[str, str], ...]:
     if scope.is_supplier:
         query = query.where(TradingPartner.duns.in_(sorted(scope.ids)))
     return tuple((d, n) for d, n in session.execute(query.order_by(TradingPartner.name)))
+
+
+# -- finding a file by what it held -------------------------------------------------------------
+
+
+def files_holding(
+    session: Session,
+    scope: Scope,
+    *,
+    isa13: str | None = None,
+    reference: str | None = None,
+    account: str | None = None,
+    now: datetime,
+    ack_due_hours: int = 24,
+    limit: int = PER_PAGE,
+) -> tuple[FileRow, ...]:
+    """The inbound and outbound files that carried an interchange (ISA13), a request (BGN02)
+    or anything about an account, newest first, each read from an index."""
+    due = now - timedelta(hours=ack_due_hours)
+    inbound = select(InboundFile).where(scope.inbound_files())
+    sent_names = None
+    if isa13 is not None:
+        control = isa13.strip().zfill(9)
+        inbound = inbound.where(
+            InboundFile.id.in_(select(Interchange.file_id).where(Interchange.control == control))
+        )
+        outbound = select(OutboundFile).where(
+            OutboundFile.control == int(control) if control.isdigit() else OutboundFile.id < 0
+        )
+    else:
+        held = select(Transaction.interchange_id)
+        if reference is not None:
+            held = held.where(Transaction.reference == reference)
+            sent_names = select(Outbox.file_name).where(
+                Outbox.transaction_id.in_(
+                    select(Transaction.id).where(Transaction.reference == reference)
+                )
+            )
+        if account is not None:
+            held = held.where(Transaction.account_number == account)
+            sent_names = select(Outbox.file_name).where(Outbox.account_number == account)
+        inbound = inbound.where(
+            InboundFile.id.in_(select(Interchange.file_id).where(Interchange.id.in_(held)))
+        )
+        outbound = select(OutboundFile).where(OutboundFile.name.in_(sent_names))  # type: ignore[arg-type]
+    ins = session.scalars(inbound.order_by(InboundFile.id.desc()).limit(limit)).all()
+    outs = session.scalars(
+        outbound.where(scope.outbound_files()).order_by(OutboundFile.id.desc()).limit(limit)
+    ).all()
+    rows = [
+        FileRow("in", f.id, f.name, f.partner, f.status, f.received_at, f.size, f.errors, None)
+        for f in ins
+    ] + [
+        FileRow(
+            "out", f.id, f.name, f.recipient, ack_state(f, due), f.sent_at, None, 0,
+            f"{f.control:09d}",
+        )
+        for f in outs
+    ]  # fmt: skip
+    return tuple(sorted(rows, key=lambda r: r.at, reverse=True))

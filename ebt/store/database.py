@@ -95,9 +95,14 @@ def alembic_config() -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the store's schema up to the newest migration (a fresh database gets every table)."""
+    """Bring the store's schema up to the newest migration (a fresh database gets every
+    table), all or nothing: on SQLite too, whose driver would otherwise commit each CREATE
+    and ALTER by itself, so that a migration failing half way left a store no version could
+    open."""
     config = alembic_config()
     with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN")  # the DDL in the transaction too
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

@@ -50,7 +50,7 @@ __all__ = [
     "ServiceRole",
 ]
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -209,7 +209,10 @@ class InboundFile(Base):
 
 class Interchange(Base):
     __tablename__ = "interchanges"
-    __table_args__ = (Index("ix_interchanges_sender_control", "sender", "control"),)
+    __table_args__ = (
+        Index("ix_interchanges_sender_control", "sender", "control"),
+        Index("ix_interchanges_control", "control"),  # the ledger finds a file by its ISA13
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     file_id: Mapped[int] = mapped_column(ForeignKey("inbound_files.id"), index=True)
@@ -482,6 +485,7 @@ class OutboundFile(Base):
     __table_args__ = (
         UniqueConstraint("recipient", "control"),
         Index("ix_outbound_files_sent_at", "sent_at"),
+        Index("ix_outbound_files_control", "control"),  # found by its ISA13
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
