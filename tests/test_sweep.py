@@ -233,3 +233,32 @@ def test_xml_and_edifact_files_are_swept_like_x12(tmp_path: Path) -> None:
     assert view["supplier_periods"][-1]["supplier"] == "081234567"
     answers = sorted((tmp_path / "partners").glob("*/outbound/*.x12"))
     assert {p.parent.parent.name for p in answers} == {"pine-tree", "acadia"}
+
+
+def test_an_overdue_997_work_item_closes_by_itself_when_the_997_arrives(
+    store_url: str, tmp_path: Path
+) -> None:
+    config = setup(tmp_path, store_url)
+    deliver(tmp_path, "814-change-request.x12")  # Acadia expects to answer with a 997
+    sweep(config, store_url)
+    later = ("--today", "2026-11-23")
+    run(*later, "ack-check", "--config", str(config), "--db", store_url)
+    items = json.loads(run("workitems", "--db", store_url, "--format", "json"))["work_items"]
+    assert [i["kind"] for i in items] == ["ack_overdue"]
+    sessions = session_factory(make_engine(store_url))
+    with sessions() as session:
+        (sent,) = session.scalars(select(OutboundFile)).all()
+    group = json.loads(sent.groups)["GE"]
+    ack = (
+        "ISA*00*          *00*          *01*082345678      *01*049876543      *261123*1130*U*"
+        "00401*000000779*0*P*>~\nGS*FA*082345678*049876543*20261123*1130*779*X*004010~\n"
+        f"ST*997*0001~\nAK1*GE*{group}~\nAK9*A*1*1*1~\nSE*4*0001~\nGE*1*779~\nIEA*1*000000779~\n"
+    )
+    deliver(tmp_path, "814-change-request.x12", ack.encode(), as_name="late-ack.x12")  # Acadia
+    sweep(config, store_url, today="2026-11-23")
+    items = json.loads(run("workitems", "--all", "--db", store_url, "--format", "json"))
+    (item,) = items["work_items"]
+    assert item["status"] == "resolved"
+    assert "closed by itself: the 997 for group GE" in item["resolution"]
+    assert "late-ack.x12" in item["resolution"]
+    assert json.loads(run("workitems", "--db", store_url, "--format", "json"))["work_items"] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from typing import Any
 
@@ -11,6 +12,8 @@ from sqlalchemy import select
 from ebt.cli.clock import now
 from ebt.cli.sources import format_option
 from ebt.cli.store import db_option, open_store
+from ebt.queries import workitems as queries
+from ebt.queries.scope import Scope
 from ebt.store.schema import Account, WorkItem
 
 
@@ -63,22 +66,33 @@ def _view(item: WorkItem, account: str | None) -> dict[str, Any]:
         "description": item.description,
         "created_at": item.created_at.isoformat(timespec="seconds"),
         "resolved_at": item.resolved_at.isoformat(timespec="seconds") if item.resolved_at else None,
+        "resolution": item.resolution,
     }
 
 
-@workitems.command("resolve")
+@workitems.command(
+    "resolve",
+    epilog="""\b
+Examples:
+  ebt workitems resolve 3 --note "start read entered by the meter shop"
+""",
+)
 @click.argument("item_id", type=int)
+@click.option("--note", default="", help="What was done (kept with the work item).")
 @db_option
-def resolve(item_id: int, db: str | None) -> None:
-    """Close work item ITEM_ID."""
+def resolve(item_id: int, note: str, db: str | None) -> None:
+    """Close work item ITEM_ID, recorded with the OS user and the note."""
     sessions = open_store(db)
     with sessions() as session:
-        item = session.get(WorkItem, item_id)
-        if item is None:
-            raise click.ClickException(f"no work item #{item_id}; `ebt workitems` lists them")
-        if item.status != "open":
-            raise click.ClickException(f"work item #{item_id} is already {item.status}")
-        item.status = "resolved"
-        item.resolved_at = now()
+        try:
+            queries.resolve(
+                session,
+                Scope.everything(),
+                item_id,
+                now(),
+                resolution=f"resolved by {getpass.getuser()}" + (f": {note}" if note else ""),
+            )
+        except queries.WorkItemError as error:
+            raise click.ClickException(f"{error}; `ebt workitems` lists them") from None
         session.commit()
     click.echo(f"work item #{item_id} resolved")

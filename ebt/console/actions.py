@@ -134,7 +134,13 @@ async def resolve_work_item(request: Request) -> Response:
         return _back(request, f"/workitems/{item_id}", "Say what was done in the note first.")
     with ctx.session() as session:
         try:
-            workitems.resolve(session, ctx.scope, item_id, ctx.now)
+            workitems.resolve(
+                session,
+                ctx.scope,
+                item_id,
+                ctx.now,
+                resolution=f"resolved by console:{ctx.user.name}: {note[:NOTE_LIMIT]}",
+            )
         except workitems.WorkItemError as error:
             session.rollback()
             ctx.record("resolve", target, "failed", str(error))

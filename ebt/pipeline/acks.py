@@ -12,9 +12,12 @@ from ebt.mapping.records import FunctionalAck
 from ebt.store.schema import OutboundFile, WorkItem
 
 
-def match_acks(session: Session, acks: list[tuple[str, FunctionalAck]], now: datetime) -> int:
-    """Mark the files we sent that these 997s (each with the partner it came from)
-    acknowledge; how many matched."""
+def match_acks(
+    session: Session, acks: list[tuple[str, FunctionalAck]], now: datetime, *, carrier: str = ""
+) -> int:
+    """Mark the files we sent that these 997s (each with the partner it came from, in the
+    inbound file `carrier`) acknowledge; an overdue-997 work item waiting for one closes by
+    itself; how many matched."""
     matched = 0
     for sender, ack in acks:
         pattern = f'%"{ack.functional_id}":"{ack.group_control.lstrip("0") or "0"}"%'
@@ -30,6 +33,14 @@ def match_acks(session: Session, acks: list[tuple[str, FunctionalAck]], now: dat
         if sent.ack_status != "R":
             sent.ack_status = ack.status
         sent.acked_at = now
+        waiting = session.get(WorkItem, sent.work_item_id) if sent.work_item_id else None
+        if waiting is not None and waiting.kind == "ack_overdue" and waiting.status == "open":
+            waiting.status, waiting.resolved_at = "resolved", now
+            waiting.resolution = (
+                f"closed by itself: the 997 for group {ack.functional_id} {ack.group_control} "
+                f"arrived (AK9 {ack.status}) in {carrier or 'an inbound file'}"
+            )
+            sent.work_item_id = None
         if ack.status == "R" and sent.work_item_id is None:
             item = WorkItem(
                 kind="ack_rejected",

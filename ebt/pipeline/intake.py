@@ -343,7 +343,9 @@ class _Run:
                 return summary
             session.add_all(_finding_row(self.file_id, f.code, f.message, f) for f in self.findings)
             session.add_all(self._acknowledgments())
-            summary.acks_matched = match_acks(session, self.acks, self.market.now)
+            summary.acks_matched = match_acks(
+                session, self.acks, self.market.now, carrier=summary.file
+            )
             row.status = state
             row.errors = len(self.findings)
             session.commit()

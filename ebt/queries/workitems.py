@@ -122,8 +122,11 @@ class WorkItemError(Exception):
     """The work item cannot be resolved: it does not exist (for this user) or is closed."""
 
 
-def resolve(session: Session, scope: Scope, item_id: int, now: datetime) -> WorkItem:
-    """Close open work item `item_id` (the caller commits, with its record of who did it)."""
+def resolve(
+    session: Session, scope: Scope, item_id: int, now: datetime, *, resolution: str = ""
+) -> WorkItem:
+    """Close open work item `item_id`, saying how (`resolution`: who, with what note); the
+    caller commits, with its record of who did it."""
     item = session.scalar(select(WorkItem).where(WorkItem.id == item_id).where(scope.work_items()))
     if item is None:
         raise WorkItemError(f"no work item #{item_id}")
@@ -131,4 +134,5 @@ def resolve(session: Session, scope: Scope, item_id: int, now: datetime) -> Work
         raise WorkItemError(f"work item #{item_id} is already {item.status}")
     item.status = "resolved"
     item.resolved_at = now
+    item.resolution = resolution or None
     return item

@@ -50,7 +50,7 @@ __all__ = [
     "ServiceRole",
 ]
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -449,6 +449,8 @@ class WorkItem(Base):
     status: Mapped[str] = mapped_column(String(10), default="open")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # how it was closed: by whom with what note, or by itself when what it waited for came
+    resolution: Mapped[str | None] = mapped_column(Text)
 
 
 class QueueState(StrEnum):
