@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, ValidationError
@@ -95,13 +95,11 @@ class Code(ColumnType):
 
 @dataclass(frozen=True, slots=True)
 class Amount(ColumnType):
-    """A number above 0 that fits a NUMERIC(precision, scale) column (a meter multiplier)."""
+    """A number above 0 that fits a NUMERIC(precision, scale) column (a meter multiplier);
+    a value that is not a number above 0 is reported as such even when it would not fit."""
 
     precision: int
     scale: int
-    NOT_ABOVE_ZERO: ClassVar[frozenset[str]] = frozenset(
-        {"decimal_parsing", "decimal_type", "finite_number", "greater_than"}
-    )
 
     @classmethod
     def of(cls, table: str, column: str) -> Amount:
@@ -114,7 +112,11 @@ class Amount(ColumnType):
         )
 
     def explain(self, value: str, error: ErrorDetails) -> tuple[str, str]:
-        if error["type"] in self.NOT_ABOVE_ZERO:
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            number = Decimal("NaN")
+        if not number.is_finite() or number <= 0:
             return f"'{value}' is not a number above 0", "write a number such as 1 or 40"
         return (
             f"'{value}' does not fit",

@@ -187,8 +187,8 @@ def _not_json(bad: ijson.JSONError, feed: _LineFeed) -> tuple[str, str]:
         return f"the file is not UTF-8 text ({reason})", "save it as UTF-8"
     where = ""
     if rest:
-        shown = rest[0].lstrip(" ")
-        start = feed.text.find(shown.encode("utf-8", "replace")) if shown else -1
+        shown = rest[0].lstrip(" ")  # yajl shows the line's end of line as spaces
+        start = feed.text.find(shown.rstrip(" ").encode("utf-8", "replace")) if shown else -1
         if start >= 0:
             where = f" at character {start + 40 - (len(rest[0]) - len(shown))}"
     return f"not valid JSON: {reason}{where}", "fix it"
