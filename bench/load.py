@@ -4,9 +4,10 @@ fresh SQLite store, then loaded again (every row unchanged).
 
 Each load is `ebt load --db URL PATH` in a fresh process; the wall time includes the start of
 the interpreter and the store's migration, as a user would see it. The report gives the median
-of R runs, their spread, the rows per second and the peak RSS of the process (its own, from
-`wait4`). Runs are interleaved (sizes, forms, stores and code) so that a noisy spell on a
-shared machine hits them alike.
+of R runs, their spread, the rows per second, the CPU seconds of the process (user + system,
+the figure to compare on a busy machine, where wall time follows the other processes) and its
+peak RSS (its own, both from `wait4`). Runs are interleaved (sizes, forms, stores and code)
+so that a noisy spell on a shared machine hits them alike.
 
     python bench/load.py                          # 100,000 accounts, 3 runs
     python bench/load.py -n 100000 -n 1000000     # and a million (about 1 GB of disk)
@@ -53,12 +54,15 @@ class Case:
 
 @dataclass
 class Figures:
-    """The runs of one case: wall seconds and peak RSS (MiB) of each load and reload."""
+    """The runs of one case: wall seconds, CPU seconds and peak RSS (MiB) of each load and
+    reload."""
 
     rows: int
     first: list[float] = field(default_factory=list)
+    first_cpu: list[float] = field(default_factory=list)
     first_rss: list[float] = field(default_factory=list)
     again: list[float] = field(default_factory=list)
+    again_cpu: list[float] = field(default_factory=list)
     again_rss: list[float] = field(default_factory=list)
 
 
@@ -95,9 +99,9 @@ def as_json(folder: Path) -> Path:
     return path
 
 
-def ebt_load(path: Path, url: str, code: str | None) -> tuple[float, float]:
+def ebt_load(path: Path, url: str, code: str | None) -> tuple[float, float, float]:
     """`ebt load --db URL path` in a fresh process, with `code` (a checkout of ebt) first on
-    its path when given: (wall seconds, peak RSS MiB)."""
+    its path when given: (wall seconds, CPU seconds, peak RSS MiB)."""
     command = [sys.executable, "-m", "ebt", "load", "--db", url, str(path)]
     env = dict(os.environ)
     if code:
@@ -111,7 +115,7 @@ def ebt_load(path: Path, url: str, code: str | None) -> tuple[float, float]:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise SystemExit(f"ebt load failed ({child.returncode}):\n{output.decode()[-2000:]}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 class Store:
@@ -166,15 +170,17 @@ def measure(cases: list[Case], runs: int, args: argparse.Namespace) -> dict[Case
                 f, path = figures[case], paths[(case.accounts, case.form)]
                 code = args.baseline if case.code == "baseline" else None
                 with Store(case.store, Path(name), args.postgres) as url:
-                    wall, rss = ebt_load(path, url, code)
+                    wall, cpu, rss = ebt_load(path, url, code)
                     f.first.append(wall)
+                    f.first_cpu.append(cpu)
                     f.first_rss.append(rss)
-                    print(f"{case} run {run + 1}: {wall:.1f} s", file=sys.stderr)
+                    print(f"{case} run {run + 1}: {wall:.1f} s, CPU {cpu:.1f} s", file=sys.stderr)
                     if not args.no_again:
-                        wall, rss = ebt_load(path, url, code)
+                        wall, cpu, rss = ebt_load(path, url, code)
                         f.again.append(wall)
+                        f.again_cpu.append(cpu)
                         f.again_rss.append(rss)
-                        print(f"  again: {wall:.1f} s", file=sys.stderr)
+                        print(f"  again: {wall:.1f} s, CPU {cpu:.1f} s", file=sys.stderr)
     return figures
 
 
@@ -187,18 +193,19 @@ def spread(values: list[float]) -> str:
 def report(figures: dict[Case, Figures], runs: int) -> None:
     print(f"load average {os.getloadavg()[0]:.1f} at the end, medians of {runs} run(s)\n")
     print(
-        "| code | store | form | accounts | rows | load s | spread | rows/s | peak RSS MiB "
-        "| again s | again peak RSS MiB |"
+        "| code | store | form | accounts | rows | load s | spread | rows/s | CPU s "
+        "| peak RSS MiB | again s | again CPU s | again peak RSS MiB |"
     )
-    print("|:---|:---|:---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|:---|:---|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for case, f in figures.items():
         first = statistics.median(f.first)
-        again = f"{statistics.median(f.again):.1f}" if f.again else "-"
-        again_rss = f"{max(f.again_rss):.0f}" if f.again_rss else "-"
+        again = [f"{statistics.median(f.again):.1f}", f"{statistics.median(f.again_cpu):.1f}"]
+        again += [f"{max(f.again_rss):.0f}"] if f.again else []
         print(
             f"| {case.code} | {case.store} | {case.form} | {case.accounts:,} | {f.rows:,} "
-            f"| {first:.1f} | {spread(f.first)} | {f.rows / first:,.0f} | {max(f.first_rss):.0f} "
-            f"| {again} | {again_rss} |"
+            f"| {first:.1f} | {spread(f.first)} | {f.rows / first:,.0f} "
+            f"| {statistics.median(f.first_cpu):.1f} | {max(f.first_rss):.0f} "
+            f"| {' | '.join(again) if f.again else '- | - | -'} |"
         )
 
 
