@@ -36,7 +36,7 @@ from ebt.store.reference.columns import (
 from ebt.store.reference.landlord_agreements import season_days
 from ebt.store.reference.loading import KIND_TYPES, columns_of
 from ebt.store.reference.meter_installations import overlap
-from ebt.store.reference.reading import json_items, json_rows, json_sections
+from ebt.store.reference.reading import Section, json_items, json_rows, json_sections
 from ebt.store.reference.results import LoadResult, Problem
 
 
@@ -70,7 +70,7 @@ def check(**values: str) -> Sample | list[Problem]:
     try:
         return Sample.model_validate({"line": 2, **values})
     except ValidationError as bad:
-        return list(problems(Sample, bad))
+        return list(problems(Sample, bad, values))
 
 
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=16)
@@ -162,11 +162,20 @@ def test_a_multiplier_is_a_number_above_0_that_fits_its_column(value: str) -> No
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.one_of(st.dates().map(str), TEXT, st.integers(0, 10**10).map(str)))
+@given(
+    st.one_of(
+        st.dates().map(str),
+        TEXT,
+        st.integers(0, 10**10).map(str),
+        st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T00:00(:00)?)?", fullmatch=True),
+        st.sampled_from(["2026-W47-3", "20261118", "2026-11-18T00:00:00", "0", "2026-02-29"]),
+    )
+)
 def test_a_date_is_yyyy_mm_dd(value: str) -> None:
     found = check(day=value)
     try:
-        expected: date | None = date.fromisoformat(value) if len(value) == 10 else None
+        shape = re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)
+        expected: date | None = date.fromisoformat(value) if shape else None
     except ValueError:
         expected = None
     if expected is None:
@@ -188,7 +197,7 @@ def test_every_column_error_of_a_row_is_reported_in_column_order() -> None:
 def test_a_missing_required_column_is_empty() -> None:
     with pytest.raises(ValidationError) as bad:
         AccountRow.model_validate({"line": 2, "account_number": "1"})
-    found = list(problems(AccountRow, bad.value))
+    found = list(problems(AccountRow, bad.value, {"account_number": "1"}))
     assert found[0] == Problem("customer_name", "is empty", "give the customer_name of this row")
     columns = ["customer_name", "premise_number", "bill_cycle", "opened_on"]
     assert [p.column for p in found] == columns
@@ -242,8 +251,14 @@ def test_a_meter_exchange_day_is_not_an_overlap() -> None:
 # -- JSON ---------------------------------------------------------------------------------------
 
 
-def items_of(path: Path, section: str) -> list[tuple[int, Any]]:
-    return list(json_items(path, section))
+def section(path: Path, name: str) -> Section:
+    sections = json_sections(path, KINDS, LoadResult(str(path), "json"))
+    assert sections is not None
+    return next(s for s in sections if s.name == name)
+
+
+def items_of(path: Path, name: str) -> list[tuple[int, Any]]:
+    return list(json_items(path, section(path, name)))
 
 
 @pytest.mark.parametrize("indent", [None, 0, 2])
@@ -261,12 +276,48 @@ def test_each_item_comes_with_the_line_it_starts_on(tmp_path: Path, indent: int 
     partners = items_of(path, "partners")
     assert partners[0][1] == {"duns": "049876543", "name": "X", "role": "T&D", "licensed": None}
     assert partners[1][1] == 7
-    if indent is None:  # one line
+    if indent is None:  # one line: each kind read from the start of the file
         assert {line for line, _ in meters + partners} == {1}
-    else:  # the line of the "{" before the item's first value
+        assert section(path, "partners").start is None
+    else:  # from the line of its name
+        at = next(n for n, line in enumerate(lines, 1) if '"partners"' in line)
+        assert section(path, "partners").start == (
+            3 + len("".join(f"{line}\n" for line in lines[: at - 1])),  # after the BOM
+            at,
+        )  # the line of the "{" before the item's first value
         first = [n for n, line in enumerate(lines, 1) if '"M1"' in line or '"M2"' in line]
         assert [line for line, _ in meters] == [n - 1 for n in first]
         assert partners[1][0] == next(n for n, line in enumerate(lines, 1) if line.strip() == "7")
+
+
+@pytest.mark.parametrize(
+    ("lines", "from_line", "partner_lines"),
+    [
+        (['{"meters": [', '{"meter_number": "M1"}],', '"partners": [{"duns": "1"},',
+          '{"duns": "2"}]}'], 3, [3, 4]),
+        (['{"meters": [', '{"meter_number": "M1"}]', ', "partners": [{"duns": "1"},',
+          '{"duns": "2"}]}'], None, [3, 4]),
+        (['{"meters": [', '{"meter_number": "M1"}], "partners": [{"duns": "1"},',
+          '{"duns": "2"}]}'], None, [2, 3]),
+        (['{"meters": [', '{"meter_number": "M1"}],', '  "partners"', ': [{"duns": "1"},',
+          '{"duns": "2"}]}'], 3, [4, 5]),
+    ],
+)  # fmt: skip
+def test_a_kind_is_read_from_the_line_of_its_name_or_else_from_the_start(
+    tmp_path: Path, lines: list[str], from_line: int | None, partner_lines: list[int]
+) -> None:
+    path = tmp_path / "reference.json"
+    path.write_text("\n".join(lines))
+    start = section(path, "partners").start
+    if from_line is None:
+        assert start is None
+    else:
+        assert start == (len("".join(f"{line}\n" for line in lines[: from_line - 1])), from_line)
+    assert items_of(path, "partners") == [
+        (partner_lines[0], {"duns": "1"}),
+        (partner_lines[1], {"duns": "2"}),
+    ]
+    assert items_of(path, "meters") == [(2, {"meter_number": "M1"})]
 
 
 def test_items_holding_lists_or_objects_are_reported_and_not_loaded(tmp_path: Path) -> None:
@@ -275,7 +326,7 @@ def test_items_holding_lists_or_objects_are_reported_and_not_loaded(tmp_path: Pa
                     '{"bill_cycle": " 07 ", "read_date": 20261118, "y": null}\n]}')  # fmt: skip
     result = LoadResult(str(path), "cycle_reads")
     columns = columns_of(KIND_TYPES["cycle_reads"]())
-    rows = list(json_rows(json_items(path, "cycle_reads"), columns, result))
+    rows = list(json_rows(json_items(path, section(path, "cycle_reads")), columns, result))
     assert rows == [(4, {"bill_cycle": "07", "read_date": "20261118"})]
     assert [(e.line, e.column, e.problem) for e in result.errors] == [
         (2, "x", "holds a list or an object"),

@@ -23,8 +23,32 @@ The package, by job:
 - `results`: what loading a file did, and its errors.
 """
 
-from ebt.store.reference.loading import load_file, load_paths
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from ebt.store.reference.planning import KINDS, kind_of, plan
 from ebt.store.reference.results import LoadError, LoadResult
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
 __all__ = ["KINDS", "LoadError", "LoadResult", "kind_of", "load_file", "load_paths", "plan"]
+
+
+def load_paths(sessions: sessionmaker[Session], paths: Sequence[Path]) -> Iterator[LoadResult]:
+    """Load files and directories in dependency order (`loading.load_paths`)."""
+    # Imported here: the row models (pydantic) load with the first load, not with every
+    # `ebt` command that imports this package for KINDS or plan.
+    from ebt.store.reference import loading
+
+    return loading.load_paths(sessions, paths)
+
+
+def load_file(sessions: sessionmaker[Session], path: Path) -> list[LoadResult]:
+    """Load one CSV or JSON file in one transaction (`loading.load_file`)."""
+    from ebt.store.reference import loading
+
+    return loading.load_file(sessions, path)

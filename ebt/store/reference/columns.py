@@ -134,17 +134,29 @@ class Checked(ColumnType):
         return core_schema.no_info_plain_validator_function(self.check)
 
 
-class OneOf(Checked):
-    """One of a few codes, in any case; the value kept is the code as written here."""
+class OneOf(ColumnType):
+    """One of a few codes, in any case; the value kept is the code as written here (all in
+    capitals, or all in small letters)."""
 
     def __init__(self, *options: str) -> None:
         self.options = options
+        self.upper = all(option == option.upper() for option in options)
+        if not self.upper and any(option != option.lower() for option in options):
+            raise ValueError(f"options of one case only: {options}")
         self.canonical = {option.upper(): option for option in options}
 
+    def schema(self) -> core_schema.CoreSchema:
+        text = core_schema.str_schema(to_upper=self.upper, to_lower=not self.upper)
+        return core_schema.chain_schema([text, core_schema.literal_schema(list(self.options))])
+
+    def explain(self, value: str, error: ErrorDetails) -> tuple[str, str]:
+        return f"'{value}' is not allowed", f"write one of {', '.join(self.options)}"
+
     def check(self, value: str) -> str:
+        """The code, for a code in a list."""
         found = self.canonical.get(value.upper())
         if found is None:
-            raise bad_value(f"'{value}' is not allowed", f"write one of {', '.join(self.options)}")
+            raise bad_value(*self.explain(value, _NO_ERROR))
         return found
 
 
@@ -152,11 +164,22 @@ class ListOf(Checked):
     """A comma list of codes from `options` (or any code of 1 to 4 letters or digits when none
     are given), each named once, kept joined by commas without spaces."""
 
+    KEPT = 1024  # lists checked already, by text: a utility's lists are few
+
     def __init__(self, *options: str, limit: int) -> None:
         self.one: Callable[[str], str] = OneOf(*options).check if options else ANY_CODE.check
         self.limit = limit
+        self.known: dict[str, str] = {}
 
     def check(self, value: str) -> str:
+        found = self.known.get(value)
+        if found is None:
+            found = self.parse(value)
+            if len(self.known) < self.KEPT:
+                self.known[value] = found
+        return found
+
+    def parse(self, value: str) -> str:
         items = [self.one(item.strip()) for item in value.split(",") if item.strip()]
         if len(set(items)) != len(items):
             raise bad_value(f"'{value}' names a code twice", "name each code once")
@@ -181,16 +204,15 @@ class CodeCheck(Checked):
         return value
 
 
-class IsoDate(Checked):
+class IsoDate(ColumnType):
     """A day written YYYY-MM-DD."""
 
-    def check(self, value: str) -> date:
-        try:
-            if len(value) == 10:
-                return date.fromisoformat(value)
-        except ValueError:
-            pass
-        raise bad_value(f"'{value}' is not a date", "write it as YYYY-MM-DD, e.g. 2026-11-18")
+    def schema(self) -> core_schema.CoreSchema:
+        shape = core_schema.str_schema(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+        return core_schema.chain_schema([shape, core_schema.date_schema()])
+
+    def explain(self, value: str, error: ErrorDetails) -> tuple[str, str]:
+        return f"'{value}' is not a date", "write it as YYYY-MM-DD, e.g. 2026-11-18"
 
 
 class Flag(Checked):
@@ -258,8 +280,10 @@ class ReferenceRow(BaseModel):
         return tuple(n for n in cls.columns() if cls.model_fields[n].is_required())
 
 
-def problems(row_type: type[ReferenceRow], error: ValidationError) -> Iterator[Problem]:
-    """The problems of a row that failed its column checks, in column order."""
+def problems(
+    row_type: type[ReferenceRow], error: ValidationError, values: dict[str, str]
+) -> Iterator[Problem]:
+    """The problems of a row (its `values`) that failed its column checks, in column order."""
     for detail in error.errors(include_url=False):
         column = str(detail["loc"][0])
         context = detail.get("ctx") or {}
@@ -270,4 +294,5 @@ def problems(row_type: type[ReferenceRow], error: ValidationError) -> Iterator[P
         else:
             field = row_type.model_fields[column]
             found = (m for m in field.metadata if isinstance(m, ColumnType))
-            yield Problem(column, *next(found, ColumnType()).explain(str(detail["input"]), detail))
+            text = values.get(column, str(detail["input"]))
+            yield Problem(column, *next(found, ColumnType()).explain(text, detail))

@@ -38,7 +38,7 @@ class Kind(Generic[R]):
         try:
             row = self.row_type.model_validate(values)
         except ValidationError as bad:
-            for found in problems(self.row_type, bad):
+            for found in problems(self.row_type, bad, values):
                 load.error(line, found.column, found.problem, found.fix)
             return None
         broken = list(self.check(row))

@@ -96,11 +96,11 @@ def _load_json(session: Session, path: Path) -> list[LoadResult]:
     if sections is None:
         return [whole]
     results: list[LoadResult] = []
-    for name in (k for k in KINDS if any(s.name == k for s in sections)):
-        result = LoadResult(str(path), name)
+    for section in sorted(sections, key=lambda s: KINDS.index(s.name)):
+        result = LoadResult(str(path), section.name)
         results.append(result)
-        kind = KIND_TYPES[name]()
-        rows = json_rows(json_items(path, name), columns_of(kind), result)
+        kind = KIND_TYPES[section.name]()
+        rows = json_rows(json_items(path, section), columns_of(kind), result)
         load_rows(Load(session, result), kind, rows)
         if not result.ok:
             break

@@ -107,31 +107,43 @@ def header_fits(header: list[str], columns: Columns, result: LoadResult) -> bool
 
 class _LineFeed:
     """A binary file read a line at a time (the `read` ijson calls), knowing the line of what
-    it gave last: the parser's events come from that line."""
+    it gave last (the parser's events come from it), where that starts in the file and
+    whether it starts a line. `prefix` goes to the parser first: the text that comes before
+    the place in the file where reading starts (a line start)."""
 
-    def __init__(self, handle: IO[bytes]) -> None:
-        self.handle, self.line, self.next_line, self.text = handle, 0, 1, b""
+    def __init__(self, handle: IO[bytes], *, line: int = 1, prefix: bytes = b"") -> None:
+        self.handle, self.line, self.next_line = handle, line, line
+        self.text, self.pending = b"", prefix
+        self.offset = self.end = handle.tell()
+        self.reads, self.starts_line, self.ended_line = 0, False, True
 
     def read(self, size: int) -> bytes:
         if size == 0:
             return b""
+        self.reads += 1
+        if self.pending:
+            self.text, self.pending = self.pending, b""
+            return self.text
+        self.starts_line, self.offset = self.ended_line, self.end
         self.text = self.handle.readline(JSON_CHUNK)
-        if self.next_line == 1 and self.line == 0:
+        self.end += len(self.text)
+        if self.offset == 0:
             self.text = self.text.removeprefix(BOM)
-        self.line = self.next_line
-        if self.text.endswith(b"\n"):
-            self.next_line += 1
+        self.line, self.ended_line = self.next_line, self.text.endswith(b"\n")
+        self.next_line += self.ended_line
         return self.text
 
 
 @dataclass(frozen=True, slots=True)
 class Section:
     """One member of a JSON reference file's object: its name, the line its value starts on,
-    and whether that value is a list."""
+    whether that value is a list, and, when its name is the first thing on its line, where
+    that line starts (offset, line): its items are read from there."""
 
     name: str
     line: int
     is_list: bool
+    start: tuple[int, int] | None = None
 
 
 def json_sections(path: Path, kinds: tuple[str, ...], whole: LoadResult) -> list[Section] | None:
@@ -144,13 +156,16 @@ def json_sections(path: Path, kinds: tuple[str, ...], whole: LoadResult) -> list
         try:
             events = ijson.parse(feed)
             _path, first, _value = next(events)
-            name, at_value = "", False
+            name, start, at_value, last_read = "", None, False, feed.reads
             for path_, event, value in events:
                 if at_value:  # the first event of a member's value
-                    sections.append(Section(name, feed.line, event == "start_array"))
+                    sections.append(Section(name, feed.line, event == "start_array", start))
                     at_value = False
                 elif path_ == "" and event == "map_key":
-                    name, at_value = value, True
+                    alone = feed.starts_line and last_read < feed.reads
+                    alone = alone and feed.text.lstrip()[:1] == b'"'
+                    name, start, at_value = value, (feed.offset, feed.line) if alone else None, True
+                last_read = feed.reads
         except ijson.JSONError as bad:
             whole.error(feed.line or None, None, *_not_json(bad, feed))
             return None
@@ -194,18 +209,23 @@ def _not_json(bad: ijson.JSONError, feed: _LineFeed) -> tuple[str, str]:
     return f"not valid JSON: {reason}{where}", "fix it"
 
 
-def json_items(path: Path, section: str) -> Iterator[tuple[int, Any]]:
+def json_items(path: Path, section: Section) -> Iterator[tuple[int, Any]]:
     """(line, item) for each item of a JSON reference file's list `section` (a valid file,
     as `json_sections` found it): an object's values as read, with an object or a list in
-    it as an empty one; anything else as itself."""
-    item_path = f"{section}.item"
+    it as an empty one; anything else as itself. Reading starts at the line of the section's
+    name when it is known (after a "{"), so the sections before it are not parsed again."""
+    item_path = f"{section.name}.item"
     with path.open("rb") as handle:
-        feed = _LineFeed(handle)
+        if section.start is None:
+            feed = _LineFeed(handle)
+        else:
+            handle.seek(section.start[0])
+            feed = _LineFeed(handle, line=section.start[1], prefix=b"{")
         depth, line, key = 0, 0, ""
         item: dict[str, Any] | list[Any] = {}
         for path_, event, value in ijson.parse(feed):
             if depth == 0:
-                if path_ == section and event == "end_array":
+                if path_ == section.name and event == "end_array":
                     return
                 if path_ != item_path:
                     continue
