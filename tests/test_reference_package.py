@@ -101,7 +101,7 @@ def test_a_code_of_the_wrong_shape_says_so_even_when_it_is_also_too_long() -> No
         )
     ]
     long = Code(r"[A-Z]+", "capitals", 3)
-    assert long.explain("ABCD", {"type": "", "loc": (), "msg": "", "input": "ABCD"}) == (
+    assert long.explain("ABCD") == (
         "'ABCD' is 4 characters long",
         "shorten it to 3",
     )

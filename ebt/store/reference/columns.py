@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, ValidationError
-from pydantic_core import ErrorDetails, PydanticCustomError, core_schema
+from pydantic_core import PydanticCustomError, core_schema
 
 from ebt.store.reference.results import Problem
 from ebt.store.schema import Base
@@ -48,8 +48,8 @@ class ColumnType:
     def schema(self) -> core_schema.CoreSchema:
         raise NotImplementedError
 
-    def explain(self, value: str, error: ErrorDetails) -> tuple[str, str]:
-        """The problem and the fix for an error of the check pydantic-core ran."""
+    def explain(self, value: str) -> tuple[str, str]:
+        """The problem and the fix for a value that failed the check pydantic-core ran."""
         return f"'{value}' is not allowed", "correct it"
 
     def __get_pydantic_core_schema__(
@@ -71,7 +71,7 @@ class Text(ColumnType):
     def schema(self) -> core_schema.CoreSchema:
         return core_schema.str_schema(max_length=self.limit)
 
-    def explain(self, value: str, error: ErrorDetails) -> tuple[str, str]:
+    def explain(self, value: str) -> tuple[str, str]:
         return f"'{value}' is {len(value)} characters long", f"shorten it to {self.limit}"
 
 
@@ -87,9 +87,9 @@ class Code(ColumnType):
     def schema(self) -> core_schema.CoreSchema:
         return core_schema.str_schema(pattern=f"^(?:{self.pattern})$", max_length=self.limit)
 
-    def explain(self, value: str, error: ErrorDetails) -> tuple[str, str]:
+    def explain(self, value: str) -> tuple[str, str]:
         if re.fullmatch(self.pattern, value):
-            return Text(self.limit).explain(value, error)
+            return Text(self.limit).explain(value)
         return f"'{value}' is not {self.what}", f"write {self.what}"
 
 
@@ -111,7 +111,7 @@ class Amount(ColumnType):
             gt=Decimal(0), max_digits=self.precision, decimal_places=self.scale, allow_inf_nan=False
         )
 
-    def explain(self, value: str, error: ErrorDetails) -> tuple[str, str]:
+    def explain(self, value: str) -> tuple[str, str]:
         try:
             number = Decimal(value)
         except InvalidOperation:
@@ -149,14 +149,14 @@ class OneOf(ColumnType):
         text = core_schema.str_schema(to_upper=self.upper, to_lower=not self.upper)
         return core_schema.chain_schema([text, core_schema.literal_schema(list(self.options))])
 
-    def explain(self, value: str, error: ErrorDetails) -> tuple[str, str]:
+    def explain(self, value: str) -> tuple[str, str]:
         return f"'{value}' is not allowed", f"write one of {', '.join(self.options)}"
 
     def check(self, value: str) -> str:
         """The code, for a code in a list."""
         found = self.canonical.get(value.upper())
         if found is None:
-            raise bad_value(*self.explain(value, _NO_ERROR))
+            raise bad_value(*self.explain(value))
         return found
 
 
@@ -187,7 +187,7 @@ class ListOf(Checked):
         if not joined:
             raise bad_value(f"'{value}' names no code", "name at least one code")
         if len(joined) > self.limit:
-            raise bad_value(*Text(self.limit).explain(joined, _NO_ERROR))
+            raise bad_value(*Text(self.limit).explain(joined))
         return joined
 
 
@@ -200,7 +200,7 @@ class CodeCheck(Checked):
 
     def check(self, value: str) -> str:
         if not self.compiled.fullmatch(value) or len(value) > self.code.limit:
-            raise bad_value(*self.code.explain(value, _NO_ERROR))
+            raise bad_value(*self.code.explain(value))
         return value
 
 
@@ -211,7 +211,7 @@ class IsoDate(ColumnType):
         shape = core_schema.str_schema(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
         return core_schema.chain_schema([shape, core_schema.date_schema()])
 
-    def explain(self, value: str, error: ErrorDetails) -> tuple[str, str]:
+    def explain(self, value: str) -> tuple[str, str]:
         return f"'{value}' is not a date", "write it as YYYY-MM-DD, e.g. 2026-11-18"
 
 
@@ -242,8 +242,6 @@ class MonthDay(Checked):
             pass
         raise bad_value(f"'{value}' is not a month and day", "write it as MM-DD, e.g. 11-01")
 
-
-_NO_ERROR: ErrorDetails = {"type": "", "loc": (), "msg": "", "input": None}
 
 NUMBER_WHAT = "a number of letters, digits and . / -"
 DUNS = Code(r"\d{9}(\d{4})?", "a DUNS: 9 digits, or 13 for DUNS+4", 13)
@@ -295,4 +293,4 @@ def problems(
             field = row_type.model_fields[column]
             found = (m for m in field.metadata if isinstance(m, ColumnType))
             text = values.get(column, str(detail["input"]))
-            yield Problem(column, *next(found, ColumnType()).explain(text, detail))
+            yield Problem(column, *next(found, ColumnType()).explain(text))
