@@ -99,15 +99,18 @@ def as_json(folder: Path) -> Path:
     return path
 
 
-def ebt_load(path: Path, url: str, code: str | None) -> tuple[float, float, float]:
+def ebt_load(path: Path, url: str, code: str | None, where: Path) -> tuple[float, float, float]:
     """`ebt load --db URL path` in a fresh process, with `code` (a checkout of ebt) first on
-    its path when given: (wall seconds, CPU seconds, peak RSS MiB)."""
+    its path when given: (wall seconds, CPU seconds, peak RSS MiB). It runs in `where`, a
+    folder without an `ebt` package (`-m` puts the working folder first on the path)."""
     command = [sys.executable, "-m", "ebt", "load", "--db", url, str(path)]
     env = dict(os.environ)
     if code:
-        env["PYTHONPATH"] = code
+        env["PYTHONPATH"] = str(Path(code).resolve())
     start = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    child = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=where
+    )
     assert child.stdout is not None
     output = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
@@ -170,13 +173,13 @@ def measure(cases: list[Case], runs: int, args: argparse.Namespace) -> dict[Case
                 f, path = figures[case], paths[(case.accounts, case.form)]
                 code = args.baseline if case.code == "baseline" else None
                 with Store(case.store, Path(name), args.postgres) as url:
-                    wall, cpu, rss = ebt_load(path, url, code)
+                    wall, cpu, rss = ebt_load(path, url, code, Path(name))
                     f.first.append(wall)
                     f.first_cpu.append(cpu)
                     f.first_rss.append(rss)
                     print(f"{case} run {run + 1}: {wall:.1f} s, CPU {cpu:.1f} s", file=sys.stderr)
                     if not args.no_again:
-                        wall, cpu, rss = ebt_load(path, url, code)
+                        wall, cpu, rss = ebt_load(path, url, code, Path(name))
                         f.again.append(wall)
                         f.again_cpu.append(cpu)
                         f.again_rss.append(rss)
