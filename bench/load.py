@@ -177,13 +177,19 @@ def measure(cases: list[Case], runs: int, args: argparse.Namespace) -> dict[Case
                     f.first.append(wall)
                     f.first_cpu.append(cpu)
                     f.first_rss.append(rss)
-                    print(f"{case} run {run + 1}: {wall:.1f} s, CPU {cpu:.1f} s", file=sys.stderr)
+                    print(
+                        f"{case} run {run + 1}: {wall:.1f} s, CPU {cpu:.1f} s, {rss:.0f} MiB",
+                        file=sys.stderr,
+                    )
                     if not args.no_again:
                         wall, cpu, rss = ebt_load(path, url, code, Path(name))
                         f.again.append(wall)
                         f.again_cpu.append(cpu)
                         f.again_rss.append(rss)
-                        print(f"  again: {wall:.1f} s, CPU {cpu:.1f} s", file=sys.stderr)
+                        print(
+                            f"  again: {wall:.1f} s, CPU {cpu:.1f} s, {rss:.0f} MiB",
+                            file=sys.stderr,
+                        )
     return figures
 
 
@@ -202,13 +208,15 @@ def report(figures: dict[Case, Figures], runs: int) -> None:
     print("|:---|:---|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for case, f in figures.items():
         first = statistics.median(f.first)
-        again = [f"{statistics.median(f.again):.1f}", f"{statistics.median(f.again_cpu):.1f}"]
-        again += [f"{max(f.again_rss):.0f}"] if f.again else []
+        again = ["-", "-", "-"]
+        if f.again:
+            again = [f"{statistics.median(f.again):.1f}", f"{statistics.median(f.again_cpu):.1f}"]
+            again.append(f"{max(f.again_rss):.0f}")
         print(
             f"| {case.code} | {case.store} | {case.form} | {case.accounts:,} | {f.rows:,} "
             f"| {first:.1f} | {spread(f.first)} | {f.rows / first:,.0f} "
             f"| {statistics.median(f.first_cpu):.1f} | {max(f.first_rss):.0f} "
-            f"| {' | '.join(again) if f.again else '- | - | -'} |"
+            f"| {' | '.join(again)} |"
         )
 
 
