@@ -39,17 +39,17 @@ MOVE_OUT = date(2026, 12, 1)
 def measure(url: str, count: int) -> dict[str, float]:
     """In this process: `count` moves, then one activation; wall times and peak RSS."""
     from ebt.market.activation import activate
-    from ebt.market.decider import Reference
     from ebt.market.moves import MoveRequest, move
     from ebt.market.setup import load_market
     from ebt.store.database import make_engine, session_factory
+    from ebt.store.market_reader import read_reference
 
     now = datetime.combine(TODAY, datetime.min.time())
     market = load_market(now)
     engine = make_engine(url)
     sessions = session_factory(engine)
     with sessions() as session:
-        reference = Reference(session)  # partners and cycle reads, read once as a run does
+        reference = read_reference(session)  # partners and cycle reads, read once as a run does
     start = time.perf_counter()
     outcomes: dict[str, int] = {}
     for n in range(1, count + 1):

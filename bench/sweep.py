@@ -52,6 +52,7 @@ def make_inbox(folder: Path, transactions: int, per_file: int) -> None:
     (each its own interchange with its own ISA13)."""
     inbound = folder / "ces" / "inbound"
     inbound.mkdir(parents=True, exist_ok=True)
+    (folder / "ces" / "outbound").mkdir(exist_ok=True)  # a partner's folders exist already
     (folder / "partners.toml").write_text(CONFIG, encoding="utf-8")
     number = 0
     for index in range(-(-transactions // per_file)):

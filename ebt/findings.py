@@ -96,7 +96,22 @@ KINDS: dict[str, FindingKind] = {
             ta1="024",
             ak3="2",
         ),
+        _kind(
+            "ISA06-CHANNEL",
+            E,
+            "Send your files from your own connection with one of your registered ids in "
+            "ISA06 and GS02; ask the T&D to register any other id you use.",
+            ta1="006",
+            ak9="1",
+        ),
         # The functional group (answered in AK9)
+        _kind(
+            "GS02-CHANNEL",
+            E,
+            "Put one of the sending partner's registered ids in GS02 (the same partner as "
+            "ISA06 and the file's channel).",
+            ak9="1",
+        ),
         _kind("GS-VALUE", E, "Correct the GS element named in the message.", ak9="1"),
         _kind("GS-VERSION", E, "Send version 004010 in GS08.", ak9="2"),
         _kind("GE-MISSING", E, "End every functional group with a GE segment.", ak9="3"),

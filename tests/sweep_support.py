@@ -33,6 +33,9 @@ def account_number(number: int) -> str:
 
 
 def write_config(folder: Path) -> Path:
+    """The configuration, with the partner's outbound folder made (as it is when the partner
+    joins: the outbound sweep does not make it)."""
+    (folder / "ces" / "outbound").mkdir(parents=True, exist_ok=True)
     path = folder / "partners.toml"
     path.write_text(
         f"""

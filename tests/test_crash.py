@@ -1,8 +1,8 @@
 """Crash safety: a sweep of a multi-file inbox (inbound, then outbound) is killed with
 SIGKILL at random points of every phase (claim, parse, ingest, decide, commit, outbound
-write, archive), then run again to the end; the result must be what one uninterrupted sweep
-gives — every transaction decided once, every answer written once, every file archived once
-— and the store's invariants must hold."""
+file staged, delivered, marked sent; archive), then run again to the end; the result must be
+what one uninterrupted sweep gives — every transaction decided once, every answer written
+once, every file archived once, nothing left staged — and the store's invariants must hold."""
 
 from __future__ import annotations
 
@@ -51,7 +51,9 @@ PHASES = {
     "decide": FILES,  # on SQLite one partition: a decide batch per file
     "commit": FILES,
     "archive": FILES,
-    "outbound": 1,
+    "outbound": 1,  # staged, before it is delivered
+    "deliver": 1,  # in the partner's folder, before its rows are marked sent
+    "sent": 1,  # marked sent, before it is archived
 }
 TRIALS = 21
 
@@ -146,6 +148,9 @@ def outcome(folder: Path) -> dict[str, object]:
         "sent": sent,
         "inbox": sorted(p.name for p in (folder / "ces" / "inbound").iterdir()),
         "work": sorted(p.name for p in (folder / "work").glob("*.x12")),
+        "staged": sorted(p.name for p in (folder / "work" / "outbound").iterdir()),
+        "kept": sorted(p.name for p in (folder / "archive" / "sent").rglob("*.x12")),
+        "delivered": sorted(p.name for p in (folder / "ces" / "outbound").iterdir()),
     }
 
 

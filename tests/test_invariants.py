@@ -83,10 +83,10 @@ from ebt.market.activation import activate
 from ebt.market.decider import Market
 from ebt.market.meter_exchange import Exchange, ExchangeError, NewMeter, exchange_meter
 from ebt.market.moves import MoveRequest, move
-from ebt.market.service import Processor
 from ebt.market.setup import load_market
 from ebt.market.tenancy import ServiceError, cancel
 from ebt.market.tenants import tenant_start, tenant_stop
+from ebt.pipeline.process import Processor
 from ebt.store.database import make_engine, session_factory
 from ebt.store.schema import Process
 from ebt.syntax.separators import Separators

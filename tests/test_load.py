@@ -542,8 +542,9 @@ def test_cli_exits_2_for_a_missing_path(tmp_path: Path) -> None:
 def test_cli_reports_a_store_it_cannot_open(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'missing-folder' / 'ebt.db'}"
     result = ebt("load", "--db", url, REFERENCE / "partners.csv")
-    assert result.exit_code == 1
-    assert result.output.startswith("cannot use the store at sqlite:///")
+    assert result.exit_code == 3
+    assert result.output.startswith("ebt: the folder ")
+    assert "missing-folder of the store sqlite:///" in result.output
     assert "Traceback" not in result.output
 
 

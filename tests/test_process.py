@@ -82,6 +82,18 @@ def test_find_by_name_and_meter(store_url: str) -> None:
     assert "00412345678" in [a["account"] for a in by_meter["accounts"]]
 
 
+def test_find_takes_wildcards_literally_and_shows_the_second_address_line(
+    store_url: str,
+) -> None:
+    url = loaded(store_url)
+    for wildcard in ("%", "_", "MARGARET%THIB", "\\"):
+        found = json.loads(run("find", "--name", wildcard, "--db", url, "--format", "json"))
+        assert found["accounts"] == [], wildcard
+    found = json.loads(run("find", "--address", "APT 3", "--db", url, "--format", "json"))
+    (thibodeau,) = [a for a in found["accounts"] if a["account"] == "00412345678"]
+    assert "APT 3" in thibodeau["address"]
+
+
 def test_a_file_that_is_not_x12_is_refused_plainly(store_url: str, tmp_path: Path) -> None:
     url = loaded(store_url)
     html = ROOT / "fixtures" / "x12" / "bad" / "file-not-x12--html-page.x12"

@@ -397,6 +397,14 @@ EXPECTED: dict[str, list[tuple[str, Any, str]]] = {
         ("new_meters_support_rate_code", False, "final_move"),
         ("new_account_free_of_other_ces", "seamless_move", "final_move"),
     ],
+    "off_cycle_fee": [
+        ("smart_meter_installed", True, "actual_read_smart"),
+        ("actual_read_requested", "actual_read", "prorated"),
+    ],
+    "drop_date_on_cycle": [
+        ("requested_read_not_too_close", "requested_read", "first_eligible_read")
+    ],
+    "drop_date_off_cycle": [("requested_end_after_lead_time", "requested_date", "earliest_date")],
     "landlord_reversion": [
         ("tenant_is_not_the_landlord", False, "no_reversion"),
         ("landlord_agreement_covers_service", False, "no_reversion"),
@@ -421,6 +429,13 @@ MARKET_OUTCOMES: dict[str, set[str] | None] = {
     "revert": {"landlord_reversion"},
     "no_reversion": {"landlord_reversion"},
     "refer": {"landlord_reversion"},
+    "prorated": {"off_cycle_fee"},
+    "actual_read": {"off_cycle_fee"},
+    "actual_read_smart": {"off_cycle_fee"},
+    "requested_read": {"drop_date_on_cycle"},
+    "first_eligible_read": {"drop_date_on_cycle"},
+    "requested_date": {"drop_date_off_cycle"},
+    "earliest_date": {"drop_date_off_cycle"},
 }
 MARKET_PREDICATES = {name: ask(name) for name in PREDICATE_NAMES}
 
@@ -636,3 +651,26 @@ def test_parameters_made_in_code_are_checked_too() -> None:
         Parameters(version="x", valid_from=date(2020, 1, 1), rescission_days=-5)
     with pytest.raises(ValueError, match="off_cycle_fee_prorated"):
         Parameters(version="x", valid_from=date(2020, 1, 1), off_cycle_fee_prorated=5)  # type: ignore[arg-type]
+
+
+def test_the_market_outcomes_are_defined_once() -> None:
+    from ebt.market.outcomes import outcomes_by_table
+
+    assert outcomes_by_table() == MARKET_OUTCOMES
+
+
+def test_a_process_missing_a_handler_for_an_outcome_is_refused_when_the_tables_load() -> None:
+    from ebt.mapping.records import Kind
+    from ebt.market.decider import RequestProcess
+    from ebt.market.requests import REQUESTS, check_requests, enroll
+    from ebt.market.setup import load_rules
+    from ebt.market.vocabulary import ProcessKind
+
+    check_requests(load_rules(TODAY))  # the bundled registry agrees with the tables
+    missing = RequestProcess("enrollment", ProcessKind.ENROLLMENT, {"enroll": enroll})
+    with pytest.raises(RuleError, match=r"ends in \['enroll', 'switch'\].*handles \['enroll'\]"):
+        missing.check(BOOK)
+    handlers = {**REQUESTS[Kind.CHANGE_REQUEST].handlers, "enroll": enroll}
+    extra = RequestProcess("change", ProcessKind.CHANGE, handlers)
+    with pytest.raises(RuleError, match="handles"):
+        extra.check(BOOK)

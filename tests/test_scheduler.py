@@ -107,7 +107,7 @@ def test_sigterm_stops_the_scheduler_cleanly(tmp_path: Path) -> None:
     shutil.copyfile(DEMO, config)
     process = subprocess.Popen(
         [sys.executable, "-m", "ebt", "scheduler", "run", "--config", str(config),
-         "--db", f"sqlite:///{tmp_path / 'ebt.db'}"],
+         "--db", f"sqlite:///{tmp_path / 'ebt.db'}", "--create"],
         stderr=subprocess.PIPE,
         text=True,
     )  # fmt: skip

@@ -163,7 +163,8 @@ def test_bulk_rows_read_back_as_the_orm_writes_them(store_url: str) -> None:
     from datetime import date, datetime
     from decimal import Decimal
 
-    from ebt.market.rows import ProcessRow, insert_objects
+    from ebt.market.rows import ProcessRow
+    from ebt.store.bulk import insert_objects
     from ebt.store.schema import Process
 
     engine = make_engine(store_url)

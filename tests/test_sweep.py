@@ -35,6 +35,8 @@ def run(*args: str, code: int = 0) -> str:
 def setup(tmp_path: Path, url: str) -> Path:
     config = tmp_path / "partners.toml"
     shutil.copyfile(ROOT / "fixtures" / "partners" / "demo.toml", config)
+    for partner in ("pine-tree", "acadia", "katahdin"):  # made when the partner joins
+        (tmp_path / "partners" / partner / "outbound").mkdir(parents=True, exist_ok=True)
     run("load", str(ROOT / "fixtures" / "reference"), "--db", url)
     return config
 
@@ -62,7 +64,7 @@ def test_requests_are_swept_decided_answered_and_archived(store_url: str, tmp_pa
         deliver(tmp_path, name)
     output = sweep(config, store_url)
     assert "4 file(s) claimed, 4 read, 4 archived" in output
-    assert "enroll 1" in output and "change 1" in output and "A13 1" in output
+    assert "enroll 1" in output and "change 1" in output and "A13 (other) 1" in output
     archived = sorted(p.name for p in (tmp_path / "archive" / "2026" / "11" / "20").iterdir())
     assert archived == sorted(SENDERS)
     assert not list((tmp_path / "partners").glob("*/inbound/*"))
@@ -167,7 +169,7 @@ def test_a_file_over_the_size_limit_is_set_aside(tmp_path: Path) -> None:
     folder = tmp_path / "ces" / "inbound"
     folder.mkdir(parents=True)
     (folder / "big.x12").write_bytes(b"ISA" + b" " * (1024 * 1024 + 10))
-    output = run("sweep", "inbound", "--config", str(config), "--db", url, code=1)
+    output = run("sweep", "inbound", "--config", str(config), "--db", url, "--create", code=1)
     assert "big.x12" in output
     (report,) = (tmp_path / "error").glob("*.report.txt")
     assert "FILE-TOO-LARGE" in report.read_text() and "max_file_mb" in report.read_text()

@@ -14,8 +14,9 @@ from ebt.cli.account_history import history_text, history_view
 from ebt.cli.clock import now
 from ebt.cli.sources import format_option
 from ebt.cli.store import db_option, open_store
+from ebt.codes import default_catalogue
 from ebt.market.setup import load_rules
-from ebt.rules.tables import read_steps
+from ebt.rules.tables import RuleBook, read_steps
 from ebt.store.schema import (
     Account,
     Decision,
@@ -48,6 +49,16 @@ def process_state(process: Process, today: date) -> str:
     if process.state == ProcessState.PENDING and due:
         return str(ProcessState.COMPLETED)
     return process.state
+
+
+def reject_meaning(code: str | None) -> str | None:
+    """What a decision's REF*7G code means (None without a code)."""
+    return None if code is None else default_catalogue().meaning("reject", code)
+
+
+def reject_label(code: str) -> str:
+    """A decision's REF*7G code with its meaning: `A13 (other)`."""
+    return default_catalogue().label("reject", code)
 
 
 def account_view(session: Session, number: str, today: date) -> dict[str, Any] | None:
@@ -139,6 +150,7 @@ def account_view(session: Session, number: str, today: date) -> dict[str, Any] |
                     "version": decisions[t.id].table_version,
                     "outcome": decisions[t.id].outcome,
                     "code": decisions[t.id].code,
+                    "code_meaning": reject_meaning(decisions[t.id].code),
                 },
             }
             for t in transactions
@@ -189,7 +201,8 @@ def _text(view: dict[str, Any]) -> str:
         for t in view["transactions"]:
             decision = t["decision"]
             said = (
-                f"{decision['outcome']}{' ' + decision['code'] if decision['code'] else ''}"
+                decision["outcome"]
+                + (f" {reject_label(decision['code'])}" if decision["code"] else "")
                 if decision
                 else t["status"]
             )
@@ -272,7 +285,9 @@ def explain(reference: str, fmt: str, db: str | None) -> None:
                 "steps": read_steps(d.steps, rulebook.version(d.table_name, d.table_version)),
                 "outcome": d.outcome,
                 "code": d.code,
+                "code_meaning": reject_meaning(d.code),
                 "decided_on": d.decided_on.isoformat(),
+                "then": _policies(session, rulebook, d.process_id),
             }
             for d, t, p, a in rows
         ]
@@ -296,8 +311,43 @@ def explain(reference: str, fmt: str, db: str | None) -> None:
                 "yes" if step["answer"] else "no", fg="green" if step["answer"] else "yellow"
             )
             click.echo(f"  {number:>2}. {step['question']}  [{step['predicate']}] {answer}")
-        code = f" (REF*7G {item['code']})" if item["code"] else ""
+        meaning = item["code_meaning"] or "not in the rejection reason list"
+        code = f" (REF*7G {item['code']}: {meaning})" if item["code"] else ""
         click.echo(f"  outcome: {click.style(item['outcome'], bold=True)}{code}")
+        for policy in item["then"]:
+            click.echo(
+                f"  then table {policy['table']} {policy['version']}: "
+                + "; ".join(
+                    f"{s['question']} {'yes' if s['answer'] else 'no'}" for s in policy["steps"]
+                )
+                + f" -> {click.style(policy['outcome'], bold=True)}"
+            )
+
+
+def _policies(session: Session, rulebook: RuleBook, process_id: int | None) -> list[dict[str, Any]]:
+    """The policy tables (drop date, off-cycle fee) decided for the request's process."""
+    if process_id is None:
+        return []
+    rows = session.scalars(
+        select(Decision)
+        .where(Decision.process_id == process_id, Decision.reference.is_(None))
+        .order_by(Decision.id)
+    )
+    return [
+        {
+            "table": d.table_name,
+            "version": d.table_version,
+            "steps": read_steps(d.steps, rulebook.version(d.table_name, d.table_version)),
+            "outcome": d.outcome,
+        }
+        for d in rows
+    ]
+
+
+def _containing(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, its own % and _ taken literally."""
+    literal = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{literal}%"
 
 
 @click.command(
@@ -328,10 +378,15 @@ def find(
             .where(Meter.number == meter)
         )
     if name:
-        query = query.where(Account.customer_name.ilike(f"%{name}%"))
+        query = query.where(Account.customer_name.ilike(_containing(name), escape="\\"))
     if address:
+        pattern = _containing(address)
         query = query.where(
-            or_(Premise.street.ilike(f"%{address}%"), Premise.city.ilike(f"%{address}%"))
+            or_(
+                Premise.street.ilike(pattern, escape="\\"),
+                Premise.street2.ilike(pattern, escape="\\"),
+                Premise.city.ilike(pattern, escape="\\"),
+            )
         )
     with sessions() as session:
         rows = [
@@ -339,7 +394,9 @@ def find(
                 "account": a.number,
                 "customer_name": a.customer_name,
                 "status": a.status,
-                "address": f"{p.street}, {p.city} {p.state} {p.postal_code}",
+                "address": ", ".join(
+                    filter(None, (p.street, p.street2, f"{p.city} {p.state} {p.postal_code}"))
+                ),
             }
             for a, p in session.execute(query.order_by(Account.number).limit(200))
         ]

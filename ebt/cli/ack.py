@@ -4,7 +4,7 @@ envelope is broken), for XML the same 997 in the XML form, for EDIFACT a CONTRL.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -12,9 +12,18 @@ import click
 
 from ebt.acks.functional import Acknowledger, ack_text
 from ebt.cli.clock import now
-from ebt.cli.sources import existing_files
-from ebt.cli.validate import check_file
+from ebt.cli.sources import input_files, input_name, opened
+from ebt.findings import Finding
 from ebt.formats.detect import checker_for, syntax_of
+
+
+def _noting_first_error(events: Iterable[object], first: list[Finding]) -> Iterator[object]:
+    """The events as they come; the first error found on the way goes into `first`."""
+    for event in events:
+        if not first:
+            first.extend(f for f in getattr(event, "findings", ()) if f.is_error)
+            del first[1:]
+        yield event
 
 
 def _x12_parts(events: Iterable[object], first: int, when: datetime) -> tuple[int, list[str]]:
@@ -43,14 +52,14 @@ def _contrl_parts(events: Iterable[object], first: int, when: datetime) -> tuple
     return len(parts), parts
 
 
-def _as_xml(x12: str, path: Path) -> str:
+def _as_xml(x12: str, name: str) -> str:
     from ebt.formats.translate import translate
 
-    text, outcome = translate(io.BytesIO(x12.encode("ascii")), to="xml", name=f"997 for {path}")
+    text, outcome = translate(io.BytesIO(x12.encode("ascii")), to="xml", name=f"997 for {name}")
     written = "".join(text)
     if outcome.errors:  # a bug: the engine's own 997 must read back clean
         raise click.ClickException(
-            f"{path}: the 997 could not be written as XML: {outcome.errors[0].message}"
+            f"{name}: the 997 could not be written as XML: {outcome.errors[0].message}"
         )
     return written
 
@@ -62,9 +71,10 @@ Examples:
   ebt ack inbound/enroll.x12 -o outbound/enroll.997 --control-number 42
   ebt ack inbound/enroll.edi -o outbound/enroll.contrl.edi
   ebt --today 2026-11-20 ack inbound/enroll.x12
+  ebt ack - < fixtures/x12/good/814-enrollment-request.x12
 """,
 )
-@click.argument("path", type=existing_files)
+@click.argument("path", type=input_files)
 @click.option(
     "-o",
     "--output",
@@ -81,26 +91,29 @@ Examples:
 def ack(path: Path, output: Path | None, control_number: int) -> None:
     """Write the 997 functional acknowledgment for every functional group in PATH, and a
     TA1 for each interchange whose envelope is broken; an XML file gets the same in XML, an
-    EDIFACT file a CONTRL per interchange. A 997 is never acknowledged."""
+    EDIFACT file a CONTRL per interchange. A 997 is never acknowledged. PATH `-` is
+    standard input."""
     when = now()
-    with path.open("rb") as source:
-        checker = checker_for(source, name=str(path), records=False)
+    name = input_name(path)
+    first_error: list[Finding] = []
+    with opened(path) as source:
+        checker = checker_for(source, name=name, records=False)
         syntax = syntax_of(checker)
         build = _contrl_parts if syntax == "edifact" else _x12_parts
-        interchanges, parts = build(checker.events(), control_number, when)
+        events = _noting_first_error(checker.events(), first_error)
+        interchanges, parts = build(events, control_number, when)
     if interchanges and not parts:
         click.echo(
-            f"{path}: nothing to acknowledge: it holds only 997s, and a 997 is never acknowledged.",
+            f"{name}: nothing to acknowledge: it holds only 997s, and a 997 is never acknowledged.",
             err=True,
         )
         return
     if not parts:
-        report = check_file(path, strict=True)
-        reason = report.findings[0].message if report.findings else "it holds no interchange"
-        raise click.ClickException(f"{path}: no acknowledgment can be written: {reason}")
+        reason = first_error[0].message if first_error else "it holds no interchange"
+        raise click.ClickException(f"{name}: no acknowledgment can be written: {reason}")
     text = "".join(parts)
     if syntax == "xml":
-        text = _as_xml(text, path)
+        text = _as_xml(text, name)
     if output is None:
         click.echo(text, nl=False)
     else:

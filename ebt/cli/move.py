@@ -10,6 +10,7 @@ import click
 from ebt.cli.clock import now
 from ebt.cli.options import date_option, out_option, read_option
 from ebt.cli.store import db_option, open_store
+from ebt.codes import default_catalogue
 from ebt.market.moves import MoveError, MoveRequest, move
 from ebt.market.outbound import write_outbox
 from ebt.market.reads import ReadError, parse_reading
@@ -80,10 +81,11 @@ def move_command(
         raise click.ClickException(str(error)) from None
     verdict = result.verdict
     if verdict.outcome == "reject":
+        code = verdict.code or ""
         last = verdict.steps[-1] if verdict.steps else None
         why = f": {last.question} {'yes' if last.answer else 'no'}" if last else ""
         click.echo(
-            f"{old_account}: move not recorded: {verdict.code}{why} "
+            f"{old_account}: move not recorded: {default_catalogue().label('reject', code)}{why} "
             f"(ebt explain {result.reference})",
             err=True,
         )

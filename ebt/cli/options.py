@@ -13,7 +13,7 @@ import click
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
     try:
@@ -24,7 +24,7 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> da
 
 def date_option(name: str, help_text: str, *, required: bool = False) -> Callable[[F], F]:
     return click.option(
-        name, metavar="YYYY-MM-DD", callback=_date, required=required, help=help_text
+        name, metavar="YYYY-MM-DD", callback=parse_date, required=required, help=help_text
     )
 
 

@@ -41,4 +41,10 @@ def check(config_path: Path) -> None:
     for partner in config.partners:
         mode = "production" if partner.production else "test"
         click.echo(f"  {partner.duns} {partner.name} ({mode})")
-        click.echo(f"    in {partner.inbound}\n    out {partner.outbound}")
+        click.echo(f"    in {partner.inbound}{_missing(partner.inbound)}")
+        click.echo(f"    out {partner.outbound}{_missing(partner.outbound)}")
+
+
+def _missing(folder: Path) -> str:
+    """A note when the folder is not there (the sweeps do not make a partner's folders)."""
+    return "" if folder.is_dir() else "  (missing: create it; the sweeps do not make it)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -9,16 +10,18 @@ import click
 from ebt.cli.clock import now
 from ebt.cli.sources import existing_files
 from ebt.cli.store import db_option, open_store
+from ebt.cli.sweeps import progress_bars
+from ebt.codes import default_catalogue
 from ebt.market.outbound import write_outbox
-from ebt.market.service import Processor, RunSummary
 from ebt.market.setup import load_market
+from ebt.pipeline.process import Processor, RunSummary, UnknownSenderError
 
 
 def _line(summary: RunSummary) -> str:
     if summary.duplicate:
         return f"{summary.file}: already processed (same bytes); nothing done again"
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(summary.outcomes.items())) or "none"
-    rejects = ", ".join(f"{k} {v}" for k, v in sorted(summary.rejects.items()))
+    rejects = default_catalogue().counted("reject", summary.rejects)
     parts = [f"{summary.file}: {summary.transactions} transaction(s) ({outcomes})"]
     if rejects:
         parts.append(f"rejected by code: {rejects}")
@@ -26,6 +29,8 @@ def _line(summary: RunSummary) -> str:
         parts.append(f"{summary.syntax_errors} with syntax errors (see the 997)")
     if summary.skipped:
         parts.append(f"{summary.skipped} already committed by an interrupted run")
+    if summary.refused:
+        parts.append(f"{len(summary.refused)} refused: " + " | ".join(summary.refused[:3]))
     if summary.problems:
         parts.append(
             f"{len(summary.problems)} error(s) outside the transaction sets: "
@@ -39,6 +44,7 @@ def _line(summary: RunSummary) -> str:
 Examples:
   ebt --today 2026-11-20 process inbound/enroll.x12 --out outbound/
   ebt process inbound/*.x12 --db postgresql://postgres@127.0.0.1/ebt --out outbound/
+  ebt process --from 081234567 pine-tree/enroll.x12
 """,
 )
 @click.argument("paths", nargs=-1, required=True, type=existing_files)
@@ -50,20 +56,45 @@ Examples:
     show_default=True,
     help="Folder for the outbound files, one per recipient.",
 )
+@click.option(
+    "--from",
+    "sender",
+    metavar="DUNS",
+    help="Whose files these are (a registered partner's DUNS): every interchange must carry "
+    "its ids in ISA06 and GS02, and every answer goes to it. Without it, each interchange's "
+    "ISA06 says, and GS02 must name the same partner.",
+)
 @db_option
-def process(paths: tuple[Path, ...], out_dir: Path, db: str | None) -> None:
+def process(paths: tuple[Path, ...], out_dir: Path, sender: str | None, db: str | None) -> None:
     """Validate each file, decide every supplier request by the market rules, commit the
     decisions and state, and write the responses, drop notices and 997s into OUT. Exit 1 when
-    a file has errors outside its transaction sets (not X12, a broken envelope)."""
+    a file has errors outside its transaction sets (not X12, a broken envelope, an interchange
+    or group refused because it names another sender)."""
     sessions = open_store(db)
     clock = now()
-    processor = Processor(sessions, load_market(clock))
+    try:
+        processor = Processor(sessions, load_market(clock), sender=sender)
+    except UnknownSenderError:
+        raise click.BadParameter(
+            f"{sender!r} is not a registered partner's DUNS; `ebt load` its partners.csv row "
+            "first, or give the DUNS of the partner that sent these files.",
+            param_hint="--from",
+        ) from None
     failed = False
-    for path in paths:
-        summary = processor.process_path(path)
-        failed = failed or bool(summary.problems)
-        click.echo(_line(summary), err=bool(summary.problems))
+    started = time.perf_counter()
+    lines = []
+    with progress_bars() as progress:
+        processor.progress = lambda n: progress("read", n)
+        progress("total:read", sum(p.stat().st_size for p in paths))
+        for path in paths:
+            summary = processor.process_path(path)
+            bad = bool(summary.problems or summary.refused)
+            failed = failed or bad
+            lines.append((_line(summary), bad))
+    for line, bad in lines:  # after the bar is cleared, each on its own line
+        click.echo(line, err=bad)
     for written in write_outbox(sessions, out_dir, now=clock):
         click.echo(f"wrote {written}")
+    click.echo(f"done in {time.perf_counter() - started:.1f} s")
     if failed:
         raise SystemExit(1)  # a file (or part of one) could not be taken: see its line

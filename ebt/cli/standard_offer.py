@@ -8,10 +8,10 @@ import click
 
 from ebt.cli.clock import now
 from ebt.cli.store import db_option, open_store
-from ebt.guides.loader import default_guidebook
+from ebt.codes import default_catalogue
 from ebt.market.outbound import write_outbox
-from ebt.market.service import return_to_standard_offer
 from ebt.market.setup import load_market
+from ebt.services.standard_offer import return_to_standard_offer
 
 
 @click.command(
@@ -40,11 +40,9 @@ def standard_offer(account: str, out_dir: Path, db: str | None) -> None:
     clock = now()
     verdict, notice = return_to_standard_offer(sessions, load_market(clock), account)
     if verdict.outcome == "reject":
-        guide = default_guidebook().guide_for("814", clock.date())
-        meaning = guide.code_lists["rejection_reason"].get(verdict.code or "", "") if guide else ""
+        reason = default_catalogue().label("reject", verdict.code or "")
         click.echo(
-            f"{account}: not returned to Standard Offer: {verdict.code} {meaning} "
-            f"(ebt explain {notice.reference})",
+            f"{account}: not returned to Standard Offer: {reason} (ebt explain {notice.reference})",
             err=True,
         )
         raise SystemExit(1)

@@ -3,12 +3,33 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
 from ebt.cli.clock import now
-from ebt.cli.sweeps import open_engine
+from ebt.cli.store import db_option, open_engine
+from ebt.codes import default_catalogue
 from ebt.sweep.status import render, status
+
+
+def with_meanings(view: dict[str, Any]) -> dict[str, Any]:
+    """The view for programs: the reject codes as counted, and beside them what each means."""
+    catalogue = default_catalogue()
+    meanings = {code: catalogue.meaning("reject", code) for code in view["reject_codes"]}
+    shown: dict[str, Any] = {}
+    for key, value in view.items():
+        shown[key] = value
+        if key == "reject_codes":
+            shown["reject_code_meanings"] = meanings
+    return shown
+
+
+def as_text(view: dict[str, Any]) -> str:
+    """The view for people: each reject code with its meaning, `A13 (other) 1`."""
+    catalogue = default_catalogue()
+    labelled = {catalogue.label("reject", c): n for c, n in view["reject_codes"].items()}
+    return render({**view, "reject_codes": labelled})
 
 
 @click.command(
@@ -20,9 +41,9 @@ Examples:
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--ack-due-hours", type=int, default=24, show_default=True)
-@click.option("--db", "db", metavar="URL", default=None, help="Database URL.")
+@db_option
 def status_command(fmt: str, ack_due_hours: int, db: str | None) -> None:
     """Files by state, transactions by outcome and reject code, overdue 997s, open work items."""
     _, sessions = open_engine(db)
     view = status(sessions, now(), ack_due_hours)
-    click.echo(json.dumps(view, indent=2) if fmt == "json" else render(view))
+    click.echo(json.dumps(with_meanings(view), indent=2) if fmt == "json" else as_text(view))

@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 import shutil
+import time
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import click
 
 from ebt.cli.clock import now
-from ebt.cli.sweeps import config_option, open_engine, progress_bars, read_config
+from ebt.cli.faults import (
+    EXIT_BUSY,
+    EXIT_DONE,
+    EXIT_FOLDER,
+    EXIT_PROBLEMS,
+    Fault,
+    exit_code,
+    told_plainly,
+)
+from ebt.cli.store import db_option, open_engine
+from ebt.cli.sweeps import config_option, progress_bars, read_config
+from ebt.codes import default_catalogue
 from ebt.market.setup import load_market
+from ebt.queries.sweeps import record_sweep_run
 from ebt.resources import data_path
+from ebt.store.database import StoreBusyError
 from ebt.store.reference import load_paths, plan
 from ebt.sweep.config import SweepConfig, require_config
 from ebt.sweep.inbound import InboundSummary, InboundSweep
-from ebt.sweep.locks import SingleSweep, StoreBusyError
+from ebt.sweep.locks import SingleSweep
 from ebt.sweep.outbound import OutboundSummary, overdue_acks, sweep_outbound
 from ebt.sweep.outbound import resend as resend_file
 
@@ -34,7 +48,8 @@ def sweep() -> None:
 
 @sweep.command(
     epilog="""Exit status: 0 every file taken, 1 a file went to error/ or had errors outside its
-transaction sets, 2 the configuration has mistakes.
+transaction sets, 2 the configuration has mistakes, 3 the store cannot be used, 4 a folder
+cannot be used, 75 another sweep holds this SQLite store (try again later).
 
 \b
 Examples:
@@ -43,31 +58,49 @@ Examples:
 """,
 )
 @config_option
-@click.option("--db", "db", metavar="URL", default=None, help="Database URL.")
+@db_option
 def inbound(config_path: Path, db: str | None) -> None:
     """Claim every waiting file, check it, decide its requests in delivery order, queue the
     answers and 997s, and archive it; any number of workers may share a PostgreSQL store."""
     config = read_config(config_path)
-    summary = run_inbound(config, db)
+    summary, busy = run_inbound(config, db)
+    raise SystemExit(_inbound_said(summary, busy))
+
+
+def _inbound_said(summary: InboundSummary, busy: Fault | None) -> int:
+    """Say how the inbound sweep went; its exit code."""
+    if busy is not None:
+        busy.show()
+        return EXIT_BUSY
     click.echo(inbound_line(summary))
     for problem in summary.problems[:10]:
         click.echo(f"  {problem}", err=True)
-    if summary.errors or summary.problems:
-        raise SystemExit(1)
+    return EXIT_PROBLEMS if summary.errors or summary.problems else EXIT_DONE
 
 
-def run_inbound(config: SweepConfig, db: str | None) -> InboundSummary:
+def run_inbound(config: SweepConfig, db: str | None) -> tuple[InboundSummary, Fault | None]:
+    """The inbound sweep; with why it did nothing when another sweep holds the store."""
     engine, sessions = open_engine(db)
     clock = now()
     sweeper = InboundSweep(engine, sessions, load_market(clock), config)
+    started = time.perf_counter()
     try:
         with _exclusive(engine.dialect.name, config), progress_bars() as progress:
             sweeper.progress = progress
             sweeper.decide.progress = lambda n: progress("decide", n)
-            return sweeper.run()
+            summary = sweeper.run()
+        record_sweep_run(
+            sessions,
+            "inbound",
+            started_at=clock,
+            seconds=time.perf_counter() - started,
+            files=summary.claimed,
+            transactions=summary.decided.transactions,
+            summary=inbound_line(summary),
+        )
+        return summary, None
     except StoreBusyError as busy:
-        click.echo(f"not swept: {busy}", err=True)
-        return InboundSummary()
+        return InboundSummary(), told_plainly(busy)
 
 
 def _exclusive(
@@ -82,11 +115,49 @@ def _exclusive(
 
 def run_outbound(config: SweepConfig, db: str | None) -> OutboundSummary:
     engine, sessions = open_engine(db)
+    started, clock = time.perf_counter(), now()
     try:
         with _exclusive(engine.dialect.name, config, "outbound"):
-            return sweep_outbound(engine, sessions, config, now())
+            summary = sweep_outbound(engine, sessions, config, clock)
     except StoreBusyError:
         return OutboundSummary(busy=True)
+    summary.seconds = time.perf_counter() - started
+    record_sweep_run(
+        sessions,
+        "outbound",
+        started_at=clock,
+        seconds=summary.seconds,
+        files=len(summary.files),
+        transactions=0,
+        summary=f"outbound: {len(summary.files)} file(s) written",
+    )
+    return summary
+
+
+def outbound_said(
+    summary: OutboundSummary, *, listed: bool = True, base: Path | None = None
+) -> int:
+    """Say how the outbound sweep went (each file delivered when `listed`; each one not
+    delivered, on stderr); its exit code."""
+    if summary.busy:
+        click.echo(
+            "ebt: outbound: another sweep is writing the outbound files; nothing done\n"
+            "  fix: Nothing to do: run again when it is done (the scheduler does).",
+            err=True,
+        )
+        return EXIT_BUSY
+    for path in summary.files if listed else ():
+        shown = path.relative_to(base) if base and path.is_relative_to(base) else path
+        click.echo(f"wrote {shown}")
+    line = f"outbound: {len(summary.files)} file(s) written"
+    if summary.undelivered:
+        line += f", {len(summary.undelivered)} not delivered (they wait for the next sweep)"
+    click.echo(f"{line} (in {summary.seconds:.1f} s)")
+    for undelivered in summary.undelivered:
+        click.echo(f"ebt: {undelivered}", err=True)
+    for problem in summary.problems:
+        click.echo(f"ebt: {problem}", err=True)
+    return EXIT_FOLDER if summary.undelivered or summary.problems else EXIT_DONE
 
 
 def inbound_line(summary: InboundSummary) -> str:
@@ -97,61 +168,65 @@ def inbound_line(summary: InboundSummary) -> str:
         f"{summary.archived} archived; {decided.transactions} transaction(s) decided ({outcomes})"
     ]
     if decided.rejects:
-        parts.append(
-            "rejected by code: " + ", ".join(f"{k} {v}" for k, v in sorted(decided.rejects.items()))
-        )
+        parts.append("rejected by code: " + default_catalogue().counted("reject", decided.rejects))
     if summary.duplicates:
         parts.append(
             f"{len(summary.duplicates)} repeated file(s) refused: {', '.join(summary.duplicates)}"
         )
     if summary.refused:
         parts.append(
-            f"{len(summary.refused)} interchange(s) refused (repeated, or test/production): "
-            + ", ".join(summary.refused)
+            f"{len(summary.refused)} interchange(s) refused (repeated, test/production, "
+            "or another sender): " + ", ".join(summary.refused)
+        )
+    if summary.unsafe:
+        parts.append(
+            f"{len(summary.unsafe)} entr(ies) that are not plain files set aside unopened "
+            "in refused/: " + ", ".join(summary.unsafe)
         )
     if summary.errors:
         parts.append(f"{len(summary.errors)} file(s) to error/: {', '.join(summary.errors)}")
-    return "; ".join(parts)
+    return "; ".join(parts) + f" (in {summary.seconds:.1f} s)"
 
 
 @sweep.command(
-    epilog="""\b
+    epilog="""Exit status: 0 every file delivered, 2 the configuration has mistakes, 3 the store
+cannot be used, 4 a partner's folder could not take its file (said on stderr; the file waits
+for the next sweep, the other partners' files are delivered), 75 another sweep is writing
+the outbound files (try again later).
+
+\b
 Examples:
   ebt sweep outbound --config partners.toml
 """,
 )
 @config_option
-@click.option("--db", "db", metavar="URL", default=None, help="Database URL.")
+@db_option
 def outbound(config_path: Path, db: str | None) -> None:
     """Write every unsent answer, drop notice, 997 and TA1 into its partner's outbound folder,
     one file per recipient, with control numbers that are never reused."""
     config = read_config(config_path)
-    summary = run_outbound(config, db)
-    if summary.busy:
-        click.echo("outbound: another worker is writing the outbound files; nothing done")
-    for path in summary.files:
-        click.echo(f"wrote {path}")
-    click.echo(f"outbound: {len(summary.files)} file(s) written")
+    raise SystemExit(outbound_said(run_outbound(config, db)))
 
 
 @sweep.command(
     name="all",
-    epilog="""\b
+    epilog="""Exit status: the inbound sweep's or the outbound sweep's, whichever needs more
+attention (4, then 1, then 75, then 0).
+
+\b
 Examples:
   ebt sweep all --config partners.toml
 """,
 )
 @config_option
-@click.option("--db", "db", metavar="URL", default=None, help="Database URL.")
+@db_option
 def sweep_all(config_path: Path, db: str | None) -> None:
     """The inbound sweep, then the outbound sweep."""
     config = read_config(config_path)
-    summary = run_inbound(config, db)
-    click.echo(inbound_line(summary))
-    out = run_outbound(config, db)
-    click.echo(f"outbound: {len(out.files)} file(s) written")
-    if summary.errors or summary.problems:
-        raise SystemExit(1)
+    summary, busy = run_inbound(config, db)
+    inbound_code = _inbound_said(summary, busy)
+    outbound_code = outbound_said(run_outbound(config, db), listed=False)
+    raise SystemExit(exit_code(inbound_code, outbound_code))
 
 
 @sweep.command(
@@ -179,26 +254,34 @@ def demo(folder: Path) -> None:
     shutil.copyfile(fixtures / "partners" / "demo.toml", config_path)
     config = require_config(config_path)
     db = f"sqlite:///{(folder / 'ebt.db').resolve()}"
-    _, sessions = open_engine(db)
+    _, sessions = open_engine(db, create=True)
     files, _ = plan([fixtures / "reference"])
     for result in load_paths(sessions, files):
         if not result.ok:
             raise click.ClickException(result.summary())
+    for partner in config.partners:  # a partner's folders are made when it joins
+        partner.inbound.mkdir(parents=True, exist_ok=True)
+        partner.outbound.mkdir(parents=True, exist_ok=True)
     dropped = _deliver_bundled(config, fixtures / "x12" / "good")
     click.echo(f"demo: {dropped} bundled supplier file(s) put in the partners' inbound folders")
-    summary = run_inbound(config, db)
-    click.echo(inbound_line(summary))
+    summary, busy = run_inbound(config, db)
+    code = _inbound_said(summary, busy)
     out = run_outbound(config, db)
-    base = folder.resolve()
-    for path in out.files:
-        shown = path.relative_to(base) if path.is_relative_to(base) else path
-        click.echo(f"wrote {shown}")
+    code = exit_code(code, outbound_said(out, base=Path.cwd()))
+    here = _from_here(folder / "ebt.db")
     click.echo(
         f"summary: {summary.decided.transactions} request(s) decided, "
         f"{len(out.files)} outbound file(s) in the partners' folders, "
-        f"{summary.archived} file(s) archived under {config.archive}; "
-        f"see `ebt status --db {db}`"
+        f"{summary.archived} file(s) archived under {_from_here(config.archive)}; "
+        f"see `ebt status --db sqlite:///{here}`"
     )
+    raise SystemExit(code)
+
+
+def _from_here(path: Path) -> Path:
+    """`path` as the user can type it from the working directory."""
+    whole = path.resolve()
+    return whole.relative_to(Path.cwd()) if whole.is_relative_to(Path.cwd()) else whole
 
 
 DEMO_MADE = ("partners", "archive", "work", "error", "unrouted")
@@ -235,7 +318,7 @@ Examples:
 """,
 )
 @click.argument("name")
-@click.option("--db", "db", metavar="URL", default=None, help="Database URL.")
+@db_option
 def resend(name: str, db: str | None) -> None:
     """Send the messages of a file sent before again: they go back in the outbox and the next
     outbound sweep writes them in a new file under a new control number."""
@@ -249,7 +332,7 @@ def resend(name: str, db: str | None) -> None:
 
 @click.command(name="ack-check")
 @config_option
-@click.option("--db", "db", metavar="URL", default=None, help="Database URL.")
+@db_option
 def ack_check(config_path: Path, db: str | None) -> None:
     """Make a work item for every sent file still without its 997 after the due hours."""
     config = read_config(config_path)

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ebt.cli.render import finding_line
-from ebt.cli.sources import existing_files
+from ebt.cli.sources import input_files, input_name, opened
 from ebt.formats.model import NotWritableError
 from ebt.formats.translate import translate as translate_file
 
@@ -26,9 +26,10 @@ Examples:
   ebt translate inbound/enroll.x12 --to xml -o enroll.xml
   ebt translate enroll.xml --to edifact -o enroll.edi
   ebt translate enroll.edi --to x12
+  ebt translate - --to xml < fixtures/x12/good/814-enrollment-request.x12
 """,
 )
-@click.argument("path", type=existing_files)
+@click.argument("path", type=input_files)
 @click.option(
     "--to",
     "target",
@@ -45,22 +46,23 @@ Examples:
 def translate(path: Path, target: str, output: Path | None) -> None:
     """Translate PATH (X12, XML or EDIFACT, told by its first bytes) into TARGET, keeping
     every field and every envelope value. PATH is checked as `ebt validate` checks it: a
-    file with errors is not translated."""
+    file with errors is not translated. PATH `-` is standard input."""
+    name = input_name(path)
     folder = output.parent if output is not None else Path(tempfile.gettempdir())
-    handle, name = tempfile.mkstemp(dir=folder, prefix=".translate-")
-    temporary = Path(name)
+    handle, temporary_name = tempfile.mkstemp(dir=folder, prefix=".translate-")
+    temporary = Path(temporary_name)
     try:
         with (
-            path.open("rb") as source,
+            opened(path) as source,
             os.fdopen(handle, "w", encoding=ENCODINGS[target], newline="", errors="strict") as sink,
         ):
-            pieces, outcome = translate_file(source, to=target, name=str(path))  # type: ignore[arg-type]
+            pieces, outcome = translate_file(source, to=target, name=name)  # type: ignore[arg-type]
             try:
                 for piece in pieces:
                     sink.write(piece)
             except (NotWritableError, UnicodeEncodeError) as error:
                 raise click.ClickException(
-                    f"{path}: cannot be written as {target}: {error}"
+                    f"{name}: cannot be written as {target}: {error}"
                 ) from None
         for item in outcome.warnings:
             click.echo(finding_line(item), err=True)
@@ -68,7 +70,7 @@ def translate(path: Path, target: str, output: Path | None) -> None:
             for item in outcome.errors[:20]:
                 click.echo(finding_line(item), err=True)
             click.echo(
-                f"{path}: not translated: {len(outcome.errors)} error(s) "
+                f"{name}: not translated: {len(outcome.errors)} error(s) "
                 f"(run `ebt validate {path}`)",
                 err=True,
             )

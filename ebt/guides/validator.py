@@ -99,6 +99,43 @@ def _compile_suspects(shape: Shape) -> Callable[[list[list[str]]], list[int]]:
     return compile_function("suspects", body, namespace)
 
 
+def plain_suspects(shape: Shape) -> Callable[[list[list[str]]], list[int]]:
+    """`_compile_suspects`'s twin as a plain loop over the same checks: the property tests
+    hold the two equal, and bench/codegen.py weighs them."""
+    by_position: dict[int, list[tuple[int, bool, int, int, Any, Any]]] = {}
+    for position, *check in shape.checks:
+        by_position.setdefault(position, []).append(tuple(check))
+    limits = dict(shape.limits)
+    order = sorted(set(by_position) | set(limits))
+
+    def suspects(segments: list[list[str]]) -> list[int]:
+        bad = []
+        for position in order:
+            s = segments[position]
+            n = len(s)
+            limit = limits.get(position)
+            if limit is not None and (n > limit + 1 or (n > 1 and not s[-1])):
+                bad.append(position)
+                continue
+            for index, required, low, high, codes, kind_ok in by_position.get(position, ()):
+                v = s[index] if n > index else ""
+                if not v:
+                    if required:
+                        bad.append(position)
+                        break
+                    continue
+                if (
+                    not low <= len(v) <= high
+                    or (codes is not None and v not in codes)
+                    or (kind_ok is not None and not kind_ok(v))
+                ):
+                    bad.append(position)
+                    break
+        return bad
+
+    return suspects
+
+
 @dataclass(slots=True)
 class CheckedSet:
     transaction: TransactionSet

@@ -59,12 +59,12 @@ class Facts:
     request: Transaction814
     today: date
     td_duns: str  # this utility
-    envelope_sender: frozenset[str]  # ISA06 and GS02
-    reply_to: str  # ISA06: where an answer goes when the sender is not registered
-    sender: Partner | None  # the registered partner the envelope names
+    reply_to: str  # the partner the file came from (its channel): every answer goes there
+    sender: Partner | None  # that partner when it is registered here
     ces: Partner | None  # the partner N1*SJ names
     account: AccountFacts | None
     effective_read: date | None  # the first cycle read the request can take effect on
+    earliest_date: date  # the first day lead_business_days business days after today
     reads: frozenset[date]  # the account's scheduled cycle read dates
     repeated: bool  # this CES already sent a request with this BGN02
     parameters: Parameters

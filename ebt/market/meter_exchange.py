@@ -18,10 +18,11 @@ from ebt.mapping.mapper import guidebook_mapping, to_segments
 from ebt.mapping.records import Meter as MeterRecord
 from ebt.mapping.records import Transaction814
 from ebt.market.account import AccountAggregate
-from ebt.market.decider import Market, Reference
+from ebt.market.decider import Market
 from ebt.market.notices import meter_change_notice, notice_reference
-from ebt.market.rows import read_accounts, read_periods
 from ebt.market.tenancy import PremiseService, new_process
+from ebt.store.bulk import read_accounts, read_periods
+from ebt.store.market_reader import read_reference
 from ebt.store.schema import (
     Account,
     Meter,
@@ -209,7 +210,7 @@ def _new_meter(session: Session, new: NewMeter, removed: Meter) -> Meter:
 def _notify(
     session: Session, market: Market, exchange: Exchange, accounts: list[Account]
 ) -> tuple[Transaction814, ...]:
-    reference = Reference(session)
+    reference = read_reference(session)
     mapping = guidebook_mapping(default_guidebook(), "814", market.today)
     new = exchange.new
     assert new.type is not None and new.multiplier is not None

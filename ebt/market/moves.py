@@ -38,9 +38,11 @@ from ebt.market.move_rules import MOVE_PREDICATES, MoveFacts
 from ebt.market.notices import account_change_notice, notice_reference
 from ebt.market.predicates import required_structure
 from ebt.market.reads import Reading, record_reads
+from ebt.market.requests import REQUESTS
 from ebt.market.rows import PeriodRow, ProcessRow
 from ebt.market.tenancy import start_service, stop_service
 from ebt.rules.tables import Verdict, evaluate
+from ebt.store.market_reader import SqlMarketReader
 from ebt.store.schema import (
     Account,
     FinalBill,
@@ -52,6 +54,7 @@ from ebt.store.schema import (
     ProcessState,
     WorkItem,
 )
+from ebt.store.unit_of_work import write_batch
 
 SUPPLIER_CHANGES = frozenset({"enrollment", "switch"})
 
@@ -104,7 +107,7 @@ class MoveDecider(Decider):
 
     def decide(self, request: MoveRequest) -> _Plan:
         numbers = {request.old_account} | ({request.new_account} if request.new_account else set())
-        self._load_accounts(numbers)
+        self.load_accounts(sorted(numbers))
         old = self.accounts.get(request.old_account)
         new = self.accounts.get(request.new_account) if request.new_account else None
         last_day = request.move_out - timedelta(days=1)
@@ -117,7 +120,7 @@ class MoveDecider(Decider):
             "M", request.old_account, request.new_account, request.move_out, request.called_on
         )
         process = self._move_process(verdict, reference, old, ces, request)
-        self._decision(verdict, None, process, reference)
+        self.decision(verdict, None, process, reference)
         reads = self.reference.reads.get(old.account.bill_cycle, []) if old else []
         plan = _Plan(request, verdict, reference, process, old, new, ces, [], reads)
         if verdict.outcome != "reject":
@@ -247,7 +250,7 @@ class MoveDecider(Decider):
         )
         tag = process.id if process is not None else period.id
         notice = replace(notice, reference=notice_reference("C", plan.reference, account, tag))
-        self._send(notice, owner, None)
+        self.send(notice, owner, None)
         plan.notices.append(notice)
 
     def _seamless(self, plan: _Plan) -> None:
@@ -278,7 +281,7 @@ class MoveDecider(Decider):
             effective=request.move_in,
             ces_account=terms.ces_account if terms else None,
         )
-        self._send(notice, plan.process, None)
+        self.send(notice, plan.process, None)
         plan.notices.append(notice)
 
     def _finaled(self, plan: _Plan) -> None:
@@ -292,7 +295,7 @@ class MoveDecider(Decider):
             ends=plan.request.move_out,
         )
         notice = replace(notice, reference=notice_reference("D", plan.reference))
-        self._send(notice, plan.process, None)
+        self.send(notice, plan.process, None)
         plan.notices.append(notice)
 
 
@@ -308,9 +311,9 @@ def move(
     if request.new_account == request.old_account:
         raise MoveError(f"the new account is the old one ({request.old_account})")
     with sessions() as session:
-        decider = MoveDecider(session, market, 0, {}, reference)
+        decider = MoveDecider(SqlMarketReader(session), market, REQUESTS, reference=reference)
         plan = decider.decide(request)
-        decider.flush()
+        write_batch(session, decider.flush())
         confirmation = None
         if plan.verdict.outcome != "reject":
             confirmation = _carry_out(session, market, plan)

@@ -150,6 +150,28 @@ def off_cycle_requested(facts: Facts) -> bool:
     return wanted is not None and wanted not in facts.reads
 
 
+def requested_end_after_lead_time(facts: Facts) -> bool:
+    """The end date asked for is at least lead_business_days business days out."""
+    wanted = facts.request.service_end
+    return wanted is not None and wanted >= facts.earliest_date
+
+
+def requested_read_not_too_close(facts: Facts) -> bool:
+    """The cycle read asked for is at or after the first read the request can make."""
+    wanted, effective = facts.request.service_end, facts.effective_read
+    return wanted is not None and effective is not None and wanted >= effective
+
+
+def smart_meter_installed(facts: Facts) -> bool:
+    account = facts.account
+    return account is not None and any(m.smart for m in account.meters)
+
+
+def actual_read_requested(facts: Facts) -> bool:
+    """The CES asks for an actual read (REF*1P ARR) rather than prorated usage."""
+    return any(r.code == "ARR" for r in facts.request.status_reasons)
+
+
 def change_reasons_supported(facts: Facts) -> bool:
     reasons = {r.code for r in facts.request.change_reasons}
     return bool(reasons) and reasons <= CES_CHANGE_REASONS
@@ -170,6 +192,10 @@ PREDICATES: Mapping[str, Callable[[Facts], bool]] = {
     for f in (
         sender_is_registered_ces,
         sender_agrees_with_ces_party,
+        requested_end_after_lead_time,
+        requested_read_not_too_close,
+        smart_meter_installed,
+        actual_read_requested,
         ces_is_licensed,
         account_exists,
         account_is_active,

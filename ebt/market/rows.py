@@ -1,26 +1,18 @@
 """The rows a batch of decisions reads and changes, as plain objects.
 
-Deciding a request touches an account, its supplier periods and its open processes. The ORM
-costs tens of microseconds per object it builds, loads or watches; at thousands of requests
-a second that is most of the time. So the market service reads these rows with plain
-SELECTs into the slotted classes here, changes them in memory, and writes them back with
-bulk INSERTs (new rows) and UPDATEs by id (rows whose values differ from what was read).
-The tables are the store's (`ebt.store.schema`); these classes carry the same column names.
+Deciding a request touches an account, its supplier periods and its open processes. They are
+read into the slotted classes here (by `ebt.store.market_reader`), changed in memory by the
+account aggregate, and written back (by `ebt.store.bulk`): new rows by bulk INSERT, rows whose
+changeable values differ from what was read (`saved`) by bulk UPDATE. The classes carry the
+store's column names; nothing here knows the database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
-
-from sqlalchemy import Connection, Dialect, Table, bindparam, insert, select, update
-from sqlalchemy.orm import Session
-
-from ebt.codegen import compile_function
-from ebt.store.schema import Account, Base, Process, ProcessState, SupplierPeriod
 
 
 class AccountRow(NamedTuple):
@@ -35,9 +27,6 @@ class AccountRow(NamedTuple):
     services: str
     rate_class: str | None
     closed_on: date | None
-
-
-ACCOUNT_COLUMNS = [getattr(Account, name) for name in AccountRow._fields]
 
 
 @dataclass(slots=True, eq=False)
@@ -99,182 +88,3 @@ class PeriodRow:
             self.ces_rate_code,
             self.ces_account,
         )
-
-
-_PROCESS_COLUMNS = [c.key for c in Process.__table__.columns]
-_PERIOD_COLUMNS = [c.key for c in SupplierPeriod.__table__.columns]
-
-
-def read_accounts(session: Session, numbers: Iterable[str]) -> list[AccountRow]:
-    rows = session.execute(select(*ACCOUNT_COLUMNS).where(Account.number.in_(list(numbers))))
-    return [AccountRow(*row) for row in rows]
-
-
-def read_open_processes(session: Session, account_ids: Iterable[int]) -> Iterator[ProcessRow]:
-    """The pending processes of these accounts."""
-    table = table_of(Process)
-    query = (
-        select(table)
-        .where(table.c.account_id.in_(list(account_ids)))
-        .where(table.c.state == ProcessState.PENDING)
-    )
-    for row in session.execute(query).mappings():
-        process = ProcessRow(**{name: row[name] for name in _PROCESS_COLUMNS})
-        process.saved = process.snapshot()
-        yield process
-
-
-def read_periods(
-    session: Session, account_ids: Iterable[int], processes: dict[int, ProcessRow]
-) -> Iterator[PeriodRow]:
-    """The supplier periods of these accounts by start, each joined to its process when
-    that one is open (in `processes`)."""
-    table = table_of(SupplierPeriod)
-    query = (
-        select(table)
-        .where(table.c.account_id.in_(list(account_ids)))
-        .order_by(table.c.account_id, table.c.start)
-    )
-    for row in session.execute(query).mappings():
-        period = PeriodRow(**{name: row[name] for name in _PERIOD_COLUMNS})
-        period.process = processes.get(period.process_id) if period.process_id else None
-        period.saved = period.snapshot()
-        yield period
-
-
-def insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> list[int]:
-    """INSERT rows (column name to value) in bulk; their new ids, in order."""
-    if not rows:
-        return []
-    table = table_of(model)
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        return list(connection.execute(statement, rows).scalars().all())
-    # SQLite cannot promise the order of a many-row RETURNING, so SQLAlchemy would insert
-    # one row per statement. Instead: the first row with RETURNING, which takes the
-    # database's write lock until commit; no one else can add a row, and an INTEGER
-    # PRIMARY KEY takes max(id) + 1, so the others get the ids that follow, given outright.
-    first: int = connection.execute(insert(table).returning(table.c.id), rows[0]).scalar_one()
-    ids = list(range(first, first + len(rows)))
-    if len(rows) > 1:
-        _driver_insert(connection, table, rows[1:], ids[1:])
-    return ids
-
-
-def insert_many(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """INSERT rows whose ids nobody needs back, in bulk: on SQLite by the driver's own
-    executemany (`_driver_insert`), elsewhere by SQLAlchemy's."""
-    if not rows:
-        return
-    if connection.dialect.name == "sqlite":
-        _driver_insert(connection, table, rows)
-    else:
-        connection.execute(insert(table), rows)
-
-
-def _driver_insert(
-    connection: Connection,
-    table: Table,
-    rows: list[dict[str, Any]],
-    ids: list[int] | None = None,
-) -> None:
-    """INSERT rows with one executemany of the driver, each value bound as the column's type
-    binds it (dates, times and decimals as SQLAlchemy stores them), missing columns taking
-    their default; with `ids`, each row's id. SQLAlchemy's own executemany builds each
-    row's parameters through its general machinery, several times slower."""
-    dialect = connection.dialect
-    quote = dialect.identifier_preparer.quote
-    columns = [c for c in table.columns if c.key != "id"]
-    defaults: dict[str, Any] = {}
-    for column in columns:
-        default = column.default
-        if default is not None and getattr(default, "is_scalar", False):
-            defaults[column.key] = getattr(default, "arg", None)
-    bound = _binder(table, tuple(c.key for c in columns), dialect)
-    names = (["id"] if ids is not None else []) + [c.name for c in columns]
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
-        f"VALUES ({', '.join('?' for _ in names)})"
-    )
-    values = []
-    for number, row in enumerate(rows):
-        given = {**defaults, **row} if defaults else row
-        item = bound(given.get)
-        values.append(item if ids is None else (ids[number], *item))
-    connection.exec_driver_sql(sql, values)
-
-
-Binder = Callable[[Callable[[str], Any]], tuple[Any, ...]]
-_BINDERS: dict[tuple[str, str, tuple[str, ...]], Binder] = {}
-
-
-def _binder(table: Table, names: tuple[str, ...], dialect: Dialect) -> Binder:
-    """From a row's getter to its values for `names`, each as its column's type binds it
-    (None stays None): a function generated once per table and columns (`ebt.codegen`)."""
-    key = (table.name, dialect.name, names)
-    binder = _BINDERS.get(key)
-    if binder is not None:
-        return binder
-    namespace: dict[str, Any] = {}
-    body = []
-    for number, name in enumerate(names):
-        namespace[f"K{number}"] = name
-        bind = table.c[name].type.bind_processor(dialect)
-        if bind is None:
-            body.append(f"a{number} = get(K{number})")
-        else:
-            namespace[f"P{number}"] = bind
-            body += [f"v = get(K{number})", f"a{number} = v if v is None else P{number}(v)"]
-    body.append(f"return ({''.join(f'a{n}, ' for n in range(len(names)))})")
-    binder = _BINDERS[key] = compile_function("bound", body, namespace, args="get")
-    return binder
-
-
-def insert_objects(session: Session, model: type[Base], objects: list[Any]) -> None:
-    """INSERT new row objects (`ProcessRow`, `PeriodRow`); each gets its id."""
-    names = [c.key for c in table_of(model).columns if c.key != "id"]
-    ids = insert_rows(session, model, [{n: getattr(o, n) for n in names} for o in objects])
-    for item, new_id in zip(objects, ids, strict=True):
-        item.id = new_id
-        item.saved = item.snapshot()
-
-
-def update_changed(session: Session, model: type[Base], objects: Iterable[Any]) -> int:
-    """UPDATE the read rows whose changeable values differ from what was read; how many."""
-    changed = [o for o in objects if o.saved is not None and o.snapshot() != o.saved]
-    if not changed:
-        return 0
-    names: tuple[str, ...] = changed[0].CHANGEABLE
-    table = table_of(model)
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":  # straight to the driver, as _driver_insert does
-        quote = connection.dialect.identifier_preparer.quote
-        bound = _binder(table, names, connection.dialect)
-        sets = ", ".join(f"{quote(name)} = ?" for name in names)
-        connection.exec_driver_sql(
-            f"UPDATE {quote(table.name)} SET {sets} WHERE id = ?",
-            [(*bound(item.__getattribute__), item.id) for item in changed],
-        )
-    else:
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("row_id"))
-            .values({name: bindparam(f"new_{name}") for name in names})
-        )
-        connection.execute(
-            statement,
-            [
-                {"row_id": o.id, **{f"new_{name}": getattr(o, name) for name in names}}
-                for o in changed
-            ],
-        )
-    for item in changed:
-        item.saved = item.snapshot()
-    return len(changed)
-
-
-def table_of(model: type[Base]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table

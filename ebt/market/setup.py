@@ -4,33 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from ebt.calendar import MaineCalendar
 from ebt.guides.loader import default_guidebook
-from ebt.market.decider import Market
 from ebt.market.move_rules import MOVE_PREDICATES, REVERSION_PREDICATES
+from ebt.market.outcomes import outcomes_by_table
 from ebt.market.predicates import PREDICATES
+from ebt.market.reference import Market
+from ebt.market.requests import check_requests
 from ebt.resources import data_path
-from ebt.rules.parameters import load_parameter_book
-from ebt.rules.tables import RuleBook, load_rulebook
-
-OUTCOMES: dict[str, set[str] | None] = {
-    "reject": None,
-    "enroll": {"enrollment"},
-    "switch": {"enrollment"},
-    "drop_on_cycle": {"drop"},
-    "drop_off_cycle": {"drop"},
-    "change": {"change"},
-    "reinstate": {"reinstatement"},
-    "return_to_standard_offer": {"return_to_standard_offer"},
-    "move": {"move"},
-    "final_move": {"move"},
-    "seamless_move": {"move"},
-    "revert": {"landlord_reversion"},
-    "no_reversion": {"landlord_reversion"},
-    "refer": {"landlord_reversion"},
-}
+from ebt.rules.parameters import Parameters, load_parameter_book, load_parameters
+from ebt.rules.tables import (
+    PARAMETERS_PREFIX,
+    RuleBook,
+    RuleError,
+    Table,
+    Vocabulary,
+    load_rulebook,
+    load_table,
+)
 
 
 def rejection_codes(on: date) -> set[str]:
@@ -38,15 +33,49 @@ def rejection_codes(on: date) -> set[str]:
     return set(guide.code_lists["rejection_reason"]) if guide else set()
 
 
-def load_rules(on: date) -> RuleBook:
-    every: dict[str, Callable[[Any], bool]] = {
-        **PREDICATES,
-        **MOVE_PREDICATES,
-        **REVERSION_PREDICATES,
-    }
-    return load_rulebook(
-        data_path("rules"), predicates=every, outcomes=OUTCOMES, codes=rejection_codes(on)
+def every_predicate() -> dict[str, Callable[[Any], bool]]:
+    return {**PREDICATES, **MOVE_PREDICATES, **REVERSION_PREDICATES}
+
+
+def vocabulary(on: date) -> Vocabulary:
+    """What the market's tables may name (a draft table is checked against it too)."""
+    outcomes = outcomes_by_table()
+    return Vocabulary(
+        predicates=frozenset(every_predicate()),
+        outcomes={k: None if v is None else frozenset(v) for k, v in outcomes.items()},
+        codes=frozenset(rejection_codes(on)),
+        coded_outcomes=frozenset({"reject"}),
     )
+
+
+def load_rules(on: date) -> RuleBook:
+    rulebook = load_rulebook(
+        data_path("rules"),
+        predicates=every_predicate(),
+        outcomes=outcomes_by_table(),
+        codes=rejection_codes(on),
+    )
+    check_requests(rulebook)  # every outcome a request table can end in has its handler
+    return rulebook
+
+
+def load_draft(path: Path, on: date) -> tuple[dict[str, Table], Parameters | None]:
+    """Draft rules: a table file, a parameters file, or a folder of them, each checked as
+    the bundled ones are (RuleError naming the file and what is wrong)."""
+    files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+    if not files:
+        raise RuleError(f"{path}: no rule files (<table>-<version>.json, parameters-<v>.json)")
+    tables: dict[str, Table] = {}
+    parameters = None
+    for file in files:
+        if file.name.startswith(PARAMETERS_PREFIX):
+            parameters = load_parameters(file)
+        else:
+            table = load_table(file, vocabulary(on))
+            tables[table.name] = table
+    if tables:
+        check_requests(RuleBook(MappingProxyType({n: (t,) for n, t in tables.items()})), draft=True)
+    return tables, parameters
 
 
 def load_market(now: datetime) -> Market:

@@ -1,31 +1,17 @@
-"""The rows one batch of decisions adds and changes, written with a few bulk statements.
+"""The rows one batch of decisions adds and changes, collected as plain values.
 
-New processes and supplier periods (plain rows, `rows.py`) are inserted with executemany
-(ids returned in order, then handed on to the rows that refer to them); the transactions,
-findings, decisions and outbox messages the batch adds are dictionaries inserted the same
-way; periods and processes read at the start of the batch and changed by it are written back
-with one UPDATE by id per table.
+New processes and supplier periods are plain rows (`rows.py`); the transactions, findings,
+decisions and outbox messages a batch adds are dictionaries of column values, holding the
+transaction row and process they belong to by reference until they are written. The store
+writes a batch in one database transaction (`ebt.store.unit_of_work.write_batch`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from ebt.market.rows import (
-    PeriodRow,
-    ProcessRow,
-    insert_many,
-    insert_objects,
-    insert_rows,
-    table_of,
-    update_changed,
-)
-from ebt.store.schema import Decision, FindingRow, Outbox, Process, SupplierPeriod
-from ebt.store.schema import Transaction as TransactionRow
+from ebt.market.rows import PeriodRow, ProcessRow
 
 
 @dataclass(slots=True)
@@ -36,44 +22,3 @@ class BatchWrites:
     findings: list[dict[str, Any]] = field(default_factory=list)
     decisions: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[dict[str, Any]] = field(default_factory=list)
-
-    def insert(self, session: Session) -> None:
-        """Write the batch: new rows of every table, then the changed ones."""
-        processes, periods = self.processes, self.periods
-        insert_objects(session, Process, _unique(p for p in processes if p.id is None))
-        for period in periods:
-            if period.process is not None:
-                period.process_id = period.process.id
-        insert_objects(session, SupplierPeriod, [p for p in periods if p.id is None])
-        update_changed(session, Process, _unique(processes))
-        update_changed(session, SupplierPeriod, periods)
-        ids = insert_rows(session, TransactionRow, self.transactions)
-        for row, new_id in zip(self.transactions, ids, strict=True):
-            row["id"] = new_id
-        for rows, model in (
-            (self.findings, FindingRow),
-            (self.decisions, Decision),
-            (self.outbox, Outbox),
-        ):
-            for row in rows:
-                _resolve(row)
-            insert_many(session.connection(), table_of(model), rows)
-
-
-def _unique(objects: Iterable[ProcessRow]) -> list[ProcessRow]:
-    seen: set[int] = set()
-    out: list[ProcessRow] = []
-    for item in objects:
-        if id(item) not in seen:
-            seen.add(id(item))
-            out.append(item)
-    return out
-
-
-def _resolve(row: dict[str, Any]) -> None:
-    """Turn the references a row holds (a transaction row, a process) into ids."""
-    transaction = row.pop("transaction", None)
-    row["transaction_id"] = transaction["id"] if transaction is not None else None
-    if "process" in row:
-        process = row.pop("process")
-        row["process_id"] = process.id if process is not None else None

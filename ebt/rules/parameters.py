@@ -96,6 +96,14 @@ class ParameterBook:
             raise RuleError(f"no parameters are in force on {on}; the first start on {first}")
         return in_force[-1]
 
+    def version(self, version: str) -> Parameters:
+        """The parameters of one version (a decision records the version it was taken
+        under)."""
+        for parameters in self.versions:
+            if parameters.version == version:
+                return parameters
+        raise RuleError(f"there are no parameters of version {version!r}")
+
 
 def load_parameters(path: Path) -> Parameters:
     """Read one parameters file; every number must be given. Raise RuleError naming the file."""

@@ -84,6 +84,11 @@ class Table:
         """The predicate names the table asks."""
         return frozenset(step.predicate for step in self.steps.values())
 
+    def outcomes(self) -> frozenset[Outcome]:
+        """Every outcome the table can end in."""
+        ends = (step.after(answer) for step in self.steps.values() for answer in (True, False))
+        return frozenset(end for end in ends if isinstance(end, Outcome))
+
 
 @dataclass(frozen=True, slots=True)
 class RuleBook:
@@ -107,6 +112,10 @@ class RuleBook:
     def version(self, name: str, version: str) -> Table | None:
         """One version of a table, as a decision names it (None: not in this book)."""
         return next((t for t in self.tables.get(name, ()) if t.version == version), None)
+
+    def versions(self, name: str) -> tuple[Table, ...]:
+        """Every version of `name`, oldest first (none when the book has no such table)."""
+        return self.tables.get(name, ())
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,18 +19,38 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-SCHEMA_VERSION = 4
+# the market's vocabulary, kept in the store's columns (and importable from here)
+from ebt.market.vocabulary import (
+    PartnerRole,
+    PeriodStatus,
+    ProcessKind,
+    ProcessState,
+    ServiceRole,
+)
+
+__all__ = [
+    "PartnerRole",
+    "PeriodStatus",
+    "ProcessKind",
+    "ProcessState",
+    "ServiceRole",
+]
+
+SCHEMA_VERSION = 9
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -43,40 +63,6 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-
-
-class PartnerRole(StrEnum):
-    TD = "T&D"
-    CES = "CES"
-
-
-class PeriodStatus(StrEnum):
-    PENDING = "pending"
-    ACTIVE = "active"
-    ENDED = "ended"
-    CANCELLED = "cancelled"
-
-
-class ProcessKind(StrEnum):
-    ENROLLMENT = "enrollment"
-    SWITCH = "switch"
-    DROP = "drop"
-    CHANGE = "change"
-    REINSTATEMENT = "reinstatement"
-    RETURN_TO_STANDARD_OFFER = "return_to_standard_offer"
-    MOVE = "move"
-    LANDLORD_REVERSION = "landlord_reversion"
-    METER_EXCHANGE = "meter_exchange"
-    TENANT_START = "tenant_start"
-    TENANT_STOP = "tenant_stop"
-    LANDLORD_CHANGE = "landlord_change"
-
-
-class ProcessState(StrEnum):
-    REJECTED = "rejected"
-    PENDING = "pending"  # accepted, waiting for its effective date
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
 
 
 class TradingPartner(Base):
@@ -157,7 +143,11 @@ class SupplierPeriod(Base):
     """Who is the supplier of record of an account over [start, end); NULL = Standard Offer."""
 
     __tablename__ = "supplier_periods"
-    __table_args__ = (Index("ix_supplier_periods_account_start", "account_id", "start"),)
+    __table_args__ = (
+        Index("ix_supplier_periods_account_start", "account_id", "start"),
+        # the accounts a CES serves (the console's scope for a supplier's user)
+        Index("ix_supplier_periods_supplier_account", "supplier_id", "account_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
@@ -195,6 +185,11 @@ class Process(Base):
 
 class InboundFile(Base):
     __tablename__ = "inbound_files"
+    # the console's ledger: newest first, for everyone and for one partner
+    __table_args__ = (
+        Index("ix_inbound_files_received_at", "received_at"),
+        Index("ix_inbound_files_partner_id", "partner", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
@@ -207,11 +202,17 @@ class InboundFile(Base):
     partner: Mapped[str | None] = mapped_column(String(15))  # whose inbound folder it came from
     path: Mapped[str | None] = mapped_column(String(500))  # where a sweep keeps it while working
     archived_to: Mapped[str | None] = mapped_column(String(500))
+    # the delivery position through which its sets are taken (decided, or queued by a
+    # sweep), so that a run that died part way resumes after it
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Interchange(Base):
     __tablename__ = "interchanges"
-    __table_args__ = (Index("ix_interchanges_sender_control", "sender", "control"),)
+    __table_args__ = (
+        Index("ix_interchanges_sender_control", "sender", "control"),
+        Index("ix_interchanges_control", "control"),  # the ledger finds a file by its ISA13
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     file_id: Mapped[int] = mapped_column(ForeignKey("inbound_files.id"), index=True)
@@ -219,12 +220,17 @@ class Interchange(Base):
     sender: Mapped[str] = mapped_column(String(15))  # ISA06
     receiver: Mapped[str] = mapped_column(String(15))  # ISA08
     production: Mapped[bool] = mapped_column(Boolean)
+    # why the interchange was refused whole (a finding code: DUPLICATE-INTERCHANGE,
+    # ISA15-MODE, ISA06-CHANNEL), or None when its sets were taken
+    refused: Mapped[str | None] = mapped_column(String(30))
 
 
 class Transaction(Base):
     """One inbound transaction set, as received (raw text), with its outcome."""
 
     __tablename__ = "transactions"
+    # the console's volume per day (a range scan that counts from the index alone)
+    __table_args__ = (Index("ix_transactions_received_status", "received_at", "status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     interchange_id: Mapped[int] = mapped_column(ForeignKey("interchanges.id"), index=True)
@@ -242,6 +248,7 @@ class Transaction(Base):
 
 class FindingRow(Base):
     __tablename__ = "findings"
+    __table_args__ = (Index("ix_findings_transaction_id", "transaction_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     file_id: Mapped[int] = mapped_column(ForeignKey("inbound_files.id"), index=True)
@@ -263,6 +270,16 @@ class Decision(Base):
     """The rules' answer to one request: which table, each step and answer, the outcome."""
 
     __tablename__ = "decisions"
+    # the console's rejects per day by code: only rejections are in it
+    __table_args__ = (
+        Index(
+            "ix_decisions_rejects_by_day",
+            "decided_on",
+            "code",
+            sqlite_where=text("code IS NOT NULL"),
+            postgresql_where=text("code IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"), index=True)
@@ -274,6 +291,9 @@ class Decision(Base):
     outcome: Mapped[str] = mapped_column(String(30))
     code: Mapped[str | None] = mapped_column(String(3))  # REF*7G when rejected
     decided_on: Mapped[date] = mapped_column(Date)
+    # the facts its table read (ebt.market.recorded), for ebt replay; None: not recorded
+    # (a decision of an earlier version, a T&D decision, a policy table's)
+    facts: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     transaction: Mapped[Transaction | None] = relationship()
     process: Mapped[Process | None] = relationship()
@@ -283,7 +303,18 @@ class Outbox(Base):
     """Every outbound message, written in the same database transaction as the state change."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_unsent", "sent_at", "recipient"),)
+    __table_args__ = (
+        Index("ix_outbox_unsent", "sent_at", "recipient"),
+        Index("ix_outbox_transaction_id", "transaction_id"),  # a transaction's answers
+        Index("ix_outbox_file_name", "file_name"),  # what a sent file held
+        # the 997s and TA1s owed to one inbound file (kind "ack:<file id>", "ta1:<file id>")
+        Index(
+            "ix_outbox_acks",
+            "kind",
+            sqlite_where=text("set_id IN ('997', 'TA1')"),
+            postgresql_where=text("set_id IN ('997', 'TA1')"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     recipient: Mapped[str] = mapped_column(String(15))  # DUNS
@@ -295,6 +326,7 @@ class Outbox(Base):
     account_number: Mapped[str | None] = mapped_column(String(30), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # the file it is in: with sent_at, delivered; without, staged and not yet delivered
     file_name: Mapped[str | None] = mapped_column(String(255))
 
     transaction: Mapped[Transaction | None] = relationship()
@@ -369,11 +401,6 @@ class Move(Base):
     confirmation: Mapped[str] = mapped_column(Text)  # what the customer is told
 
 
-class ServiceRole(StrEnum):
-    TENANT = "tenant"
-    LANDLORD = "landlord"
-
-
 class ServicePeriod(Base):
     """Whose account takes a service at a premise over [start, end): a tenant's, or the
     landlord's reversion account between tenants. `pending` until the daily activation finds
@@ -394,10 +421,25 @@ class ServicePeriod(Base):
     stop_process_id: Mapped[int | None] = mapped_column(ForeignKey("processes.id"))
 
 
+class Reprocessing(Base):
+    """An operator took a file through the pipeline again (`ebt reprocess`): when, why, who."""
+
+    __tablename__ = "reprocessings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("inbound_files.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    operator: Mapped[str] = mapped_column(String(64))  # the OS user who ran it
+    decided: Mapped[int] = mapped_column(Integer, default=0)  # sets decided by it
+
+
 class WorkItem(Base):
     """An exception for a person to resolve."""
 
     __tablename__ = "work_items"
+    __table_args__ = (Index("ix_work_items_status_id", "status", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
@@ -430,9 +472,9 @@ class DeliveryQueue(Base):
     position: Mapped[int] = mapped_column(Integer)
     partition: Mapped[int] = mapped_column(Integer)
     account_number: Mapped[str | None] = mapped_column(String(30))
-    head: Mapped[str] = mapped_column(Text)  # the ISA and GS segments the set came in
-    separators: Mapped[str] = mapped_column(String(8))  # element, component, terminator, suffix
-    raw: Mapped[str] = mapped_column(Text)  # ST..SE as received
+    # the set as deciding needs it (ebt.market.inbound.InboundSet: its text, typed record
+    # and findings), encoded by ebt.sweep.queue: read and checked once, at intake
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
     state: Mapped[str] = mapped_column(String(10))  # QueueState
 
 
@@ -440,7 +482,11 @@ class OutboundFile(Base):
     """One interchange a sweep sent: where, its control numbers, and the 997 it is owed."""
 
     __tablename__ = "outbound_files"
-    __table_args__ = (UniqueConstraint("recipient", "control"),)
+    __table_args__ = (
+        UniqueConstraint("recipient", "control"),
+        Index("ix_outbound_files_sent_at", "sent_at"),
+        Index("ix_outbound_files_control", "control"),  # found by its ISA13
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(255), unique=True)
@@ -454,3 +500,35 @@ class OutboundFile(Base):
     acked_at: Mapped[datetime | None] = mapped_column(DateTime)
     resent_at: Mapped[datetime | None] = mapped_column(DateTime)
     work_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_items.id"))
+
+
+class ConsoleAction(Base):
+    """What a person did through the operations console (and each login), with who did it."""
+
+    __tablename__ = "console_actions"
+    __table_args__ = (Index("ix_console_actions_target", "target", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    user: Mapped[str] = mapped_column(String(60))
+    role: Mapped[str] = mapped_column(String(30))  # viewer, operator, admin, ces:DUNS
+    action: Mapped[str] = mapped_column(String(30))  # login, resolve, resend, ...
+    target: Mapped[str | None] = mapped_column(String(300))  # "work_item:12", "file:NAME"
+    note: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(20))  # done, refused, failed
+    address: Mapped[str | None] = mapped_column(String(45))  # the client's IP address
+
+
+class SweepRun(Base):
+    """One sweep and how long it took, for the console's Today page."""
+
+    __tablename__ = "sweep_runs"
+    __table_args__ = (Index("ix_sweep_runs_started_at", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # inbound, outbound
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    seconds: Mapped[float] = mapped_column(Float)
+    files: Mapped[int] = mapped_column(Integer, default=0)
+    transactions: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[str] = mapped_column(Text)

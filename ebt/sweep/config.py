@@ -8,12 +8,15 @@ Folders are relative to the configuration file's own folder.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from typing import Any
+
+from ebt.channel import Channel, Registry
 
 DUNS = re.compile(r"^\d{9}(\d{4})?$")
 CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -72,6 +75,9 @@ class SweepConfig:
     archive: Path  # archive/YYYY/MM/DD/ originals; archive/sent/... copies of what was sent
     error: Path  # unreadable files, each with a .report.txt beside it
     unrouted: Path  # outbound files for a recipient with no outbound folder here
+    # what an inbound folder held that is not a plain file (a link, a FIFO, a device...):
+    # moved here unopened, with a report beside it
+    refused: Path = Path("refused")
     max_file_bytes: int = 512 * 1024 * 1024
     duplicate_window_days: int = 90
     ack_due_hours: int = 24
@@ -83,6 +89,26 @@ class SweepConfig:
             if duns == partner.duns or duns in partner.ids:
                 return partner
         return None
+
+    def registry(self) -> Registry:
+        """Every id the utility and its partners use, with whose it is."""
+        by_id = {self.utility_duns: (self.utility_duns, self.utility_name)}
+        for partner in self.partners:
+            for known in (partner.duns, *partner.ids):
+                by_id[known] = (partner.duns, partner.name)
+        return Registry(by_id)
+
+    def channel(self, duns: str) -> Channel:
+        """The partner whose inbound folder a file was claimed from (by its DUNS)."""
+        partner = self.partner(duns)
+        if partner is None:
+            told_by = f"an inbound folder of a partner no longer in {self.source.name}"
+            return Channel(duns, f"partner {duns}", frozenset({duns}), told_by)
+        folder = partner.inbound
+        if folder.is_relative_to(self.source.parent):
+            folder = folder.relative_to(self.source.parent)
+        ids = frozenset((partner.duns, *partner.ids))
+        return Channel(partner.duns, partner.name, ids, f"its inbound folder {folder}")
 
 
 class ConfigError(Exception):
@@ -108,6 +134,18 @@ def load_config(path: Path) -> tuple[SweepConfig | None, list[Problem]]:
     return (config if not reader.problems else None), reader.problems
 
 
+def configured_store(path: Path) -> str | None:
+    """The store the configuration names (`[store] url`, environment variables such as
+    $EBT_DB_PASSWORD expanded), or None."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return None  # the command that reads the configuration says what is wrong with it
+    store = data.get("store")
+    url = store.get("url") if isinstance(store, dict) else None
+    return os.path.expandvars(url) if isinstance(url, str) and url.strip() else None
+
+
 def require_config(path: Path) -> SweepConfig:
     config, problems = load_config(path)
     if config is None or problems:
@@ -125,12 +163,18 @@ class _Reader:
         self.problems.append(Problem(self.path, key, message, fix))
 
     def config(self, data: dict[str, Any]) -> SweepConfig:
-        self._unknown(data, "", {"utility", "folders", "limits", "schedule", "partner"})
+        self._unknown(
+            data, "", {"utility", "folders", "limits", "schedule", "partner", "store", "console"}
+        )
+        store = self._table(data, "store")
+        self._unknown(store, "store.", {"url"})
+        if "url" in store and not isinstance(store["url"], str):
+            self.problem("store.url", "is not a text", 'Write e.g. url = "sqlite:///ebt.db".')
         utility = self._table(data, "utility")
         folders = self._table(data, "folders")
         limits = self._table(data, "limits")
         self._unknown(utility, "utility.", {"duns", "name"})
-        self._unknown(folders, "folders.", {"work", "archive", "error", "unrouted"})
+        self._unknown(folders, "folders.", {"work", "archive", "error", "unrouted", "refused"})
         self._unknown(limits, "limits.", {"max_file_mb", "duplicate_window_days", "ack_due_hours"})
         duns = self._duns(utility, "utility.duns")
         partners = self._partners(data.get("partner", []))
@@ -144,6 +188,7 @@ class _Reader:
             archive=self._folder(folders, "folders.archive", "archive"),
             error=self._folder(folders, "folders.error", "error"),
             unrouted=self._folder(folders, "folders.unrouted", "unrouted"),
+            refused=self._folder(folders, "folders.refused", "refused"),
             max_file_bytes=self._int(limits, "limits.max_file_mb", 512) * 1024 * 1024,
             duplicate_window_days=self._int(limits, "limits.duplicate_window_days", 90),
             ack_due_hours=self._int(limits, "limits.ack_due_hours", 24),

@@ -1,47 +1,31 @@
-"""The decide phase: workers claim partitions of accounts and decide each partition's queued
-sets in delivery order, so two requests for one account are decided in the order they
-arrived even when different workers read them.
+"""The decide phase of sweeps sharing a PostgreSQL store: workers claim partitions of
+accounts and decide each partition's queued sets in delivery order, so two requests for one
+account are decided in the order they arrived even when different workers read them.
 
 Only sets of files read to the end are decided, and only those delivered before the oldest
 file still being read (the watermark): a later file can never overtake an earlier one.
 One batch is one database transaction: the decisions, state, outbox rows and the queue rows
-marked decided commit together, under the partition's lock.
+marked decided commit together, under the partition's lock. A queued set is decided as the
+intake read it (`ebt.sweep.queue`): it is not read or checked again.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from ebt.market.decider import Decider, Market, Reference
+from ebt.market.reference import Market
+from ebt.pipeline.decide import DecideSummary, Deciding
 from ebt.store.schema import DeliveryQueue, InboundFile, Interchange, QueueState
 from ebt.sweep.faults import crash_point
 from ebt.sweep.locks import PARTITION_LOCKS, hold_in_transaction
-from ebt.sweep.queue import partition_count, read_back
+from ebt.sweep.queue import decode, partition_count
 
 BATCH = 1000
-
-
-@dataclass(slots=True)
-class DecideSummary:
-    transactions: int = 0
-    syntax_errors: int = 0
-    outcomes: dict[str, int] = field(default_factory=dict)
-    rejects: dict[str, int] = field(default_factory=dict)
-
-    def count(self, outcome: str, code: str | None) -> None:
-        self.transactions += 1
-        if outcome == "syntax_error":
-            self.syntax_errors += 1
-        else:
-            self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
-        if code:
-            self.rejects[code] = self.rejects.get(code, 0) + 1
 
 
 def watermark(session: Session) -> int | None:
@@ -60,13 +44,10 @@ class DecidePhase:
         progress: Callable[[int], None] | None = None,
     ):
         self.sessions = sessions
-        self.market = market
-        self.summary = summary
+        self.deciding = Deciding(market, summary)
         self.progress = progress
-        self.reference: Reference | None = None
         with sessions() as session:
             self.partitions = partition_count(session.get_bind().dialect.name)
-        self.names: dict[int, str] = {}
         self.interchanges: dict[int, dict[str, int]] = {}
 
     def run(self) -> int:
@@ -81,18 +62,12 @@ class DecidePhase:
                 return total
 
     def batch(self, partition: int) -> int:
-        """Decide the next run of one partition's queued sets (one file, one group)."""
+        """Decide the next run of one partition's queued sets (of one file)."""
         with self.sessions() as session:
             if not hold_in_transaction(session, PARTITION_LOCKS, partition, wait=False):
                 return 0
             query = (
-                select(
-                    DeliveryQueue.id,
-                    DeliveryQueue.file_id,
-                    DeliveryQueue.head,
-                    DeliveryQueue.separators,
-                    DeliveryQueue.raw,
-                )
+                select(DeliveryQueue.id, DeliveryQueue.file_id, DeliveryQueue.payload)
                 .where(DeliveryQueue.partition == partition)
                 .where(DeliveryQueue.state == QueueState.PENDING.value)
                 .order_by(DeliveryQueue.file_id, DeliveryQueue.position)
@@ -101,33 +76,13 @@ class DecidePhase:
             mark = watermark(session)
             if mark is not None:
                 query = query.where(DeliveryQueue.file_id < mark)
-            rows: list[Queued] = [Queued(*row) for row in session.execute(query)]
+            rows = [Queued(*row) for row in session.execute(query)]
             if not rows:
                 return 0
-            first = rows[0]
-            rows = _run_of(rows, first)
-            results = list(
-                read_back(
-                    self._name(session, first.file_id),
-                    first.head,
-                    first.separators,
-                    [r.raw for r in rows],
-                )
-            )
-            if self.reference is None:
-                self.reference = Reference(session)
-            decider = Decider(
-                session,
-                self.market,
-                first.file_id,
-                self._interchanges(session, first.file_id),
-                self.reference,
-            )
-            decider.load(results)
-            for result in results:
-                outcome = decider.take(result)
-                self.summary.count(outcome, decider.last_code)
-            decider.flush()
+            file_id = rows[0].file_id
+            rows = [r for r in rows if r.file_id == file_id]
+            items = [decode(r.payload) for r in rows]
+            self.deciding.decide(session, file_id, items, self._interchanges(session, file_id))
             session.execute(
                 update(DeliveryQueue)
                 .where(DeliveryQueue.id.in_([r.id for r in rows]))
@@ -140,13 +95,6 @@ class DecidePhase:
             self.progress(len(rows))
         return len(rows)
 
-    def _name(self, session: Session, file_id: int) -> str:
-        if file_id not in self.names:
-            self.names[file_id] = session.scalar(
-                select(InboundFile.name).where(InboundFile.id == file_id)
-            ) or str(file_id)
-        return self.names[file_id]
-
     def _interchanges(self, session: Session, file_id: int) -> dict[str, int]:
         if file_id not in self.interchanges:
             rows = session.execute(
@@ -157,20 +105,8 @@ class DecidePhase:
 
 
 class Queued(NamedTuple):
-    """What deciding needs of a queued set (read without the ORM: a batch is hundreds)."""
+    """A queued set as the decide phase reads it (without the ORM: a batch is hundreds)."""
 
     id: int
     file_id: int
-    head: str
-    separators: str
-    raw: str
-
-
-def _run_of(rows: list[Queued], first: Queued) -> list[Queued]:
-    """The leading rows from the same file and envelope as `first`."""
-    out: list[Queued] = []
-    for row in rows:
-        if row.file_id != first.file_id or row.head != first.head:
-            break
-        out.append(row)
-    return out
+    payload: bytes

@@ -8,7 +8,17 @@ import os
 import signal
 
 VARIABLE = "EBT_CRASH_AT"
-PHASES = ("claim", "parse", "ingest", "decide", "commit", "outbound", "archive")
+PHASES = (
+    "claim",
+    "parse",
+    "ingest",
+    "decide",
+    "commit",
+    "outbound",  # an outbound file staged, before it is delivered
+    "deliver",  # delivered into the partner's folder, before its rows are marked sent
+    "sent",  # marked sent, before it is archived
+    "archive",
+)
 _passed: dict[str, int] = {}
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from ebt.sweep.config import Partner, SweepConfig
 
@@ -21,33 +23,82 @@ class Waiting:
     partner: Partner
     path: Path
     arrived: float  # modification time
+    unsafe: str | None = None  # what it is when not a plain file: it is never opened
 
 
 def waiting(config: SweepConfig) -> list[Waiting]:
-    """Files waiting in the partners' inbound folders, oldest first (delivery order).
-    Hidden files and names ending .tmp/.part are still being written by the partner."""
+    """Entries waiting in the partners' inbound folders, oldest first (delivery order; ties
+    by name, then by partner, never by the order the folder lists them in). Hidden files and
+    names ending .tmp/.part are still being written by the partner. Links, FIFOs, sockets and
+    devices are listed with what they are (`unsafe`), without being followed or opened."""
     found: list[Waiting] = []
     for partner in config.partners:
-        for path in _files(partner.inbound):
-            try:
-                found.append(Waiting(partner, path, path.stat().st_mtime))
-            except FileNotFoundError:
-                continue  # another sweep claimed it
-    return sorted(found, key=lambda w: (w.arrived, w.path.name))
+        for path, status in _entries(partner.inbound):
+            found.append(Waiting(partner, path, status.st_mtime, unsafe_kind(status)))
+    return sorted(found, key=lambda w: (w.arrived, w.path.name, w.partner.duns))
 
 
-def _files(folder: Path) -> Iterator[Path]:
+def _entries(folder: Path) -> Iterator[tuple[Path, os.stat_result]]:
+    """The folder's entries other than folders, hidden and in-flight names, each with its
+    own status (a link's, not its target's)."""
     if not folder.is_dir():
         return
     for entry in os.scandir(folder):
         name = entry.name
-        if entry.is_file() and not name.startswith(".") and not name.endswith(IN_FLIGHT_SUFFIXES):
-            yield Path(entry.path)
+        if name.startswith(".") or name.endswith(IN_FLIGHT_SUFFIXES):
+            continue
+        try:
+            status = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            continue  # another sweep claimed it
+        if not stat.S_ISDIR(status.st_mode):
+            yield Path(entry.path), status
+
+
+def unsafe_kind(status: os.stat_result) -> str | None:
+    """What an entry is when it is not a plain file of its own (None when it is one)."""
+    mode = status.st_mode
+    if stat.S_ISREG(mode):
+        return "a hard link (the same file has another name)" if status.st_nlink > 1 else None
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a plain file"
+
+
+class UnsafeEntryError(OSError):
+    """A claimed entry is not a plain file of its own; `kind` says what it is."""
+
+    def __init__(self, path: Path, kind: str):
+        super().__init__(f"{path.name} is {kind}")
+        self.kind = kind
+
+
+def open_plain(path: Path) -> BinaryIO:
+    """Open a claimed file for reading without following a link or blocking on a FIFO;
+    UnsafeEntryError when it is not a plain file of its own."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        if error.errno == 40:  # ELOOP: the last component is a symbolic link
+            raise UnsafeEntryError(path, "a symbolic link") from None
+        raise
+    kind = unsafe_kind(os.fstat(fd))
+    if kind is not None:
+        os.close(fd)
+        raise UnsafeEntryError(path, kind)
+    return os.fdopen(fd, "rb")
 
 
 def claim(item: Waiting, work: Path, now: datetime) -> Path | None:
-    """Take the file by renaming it into `work` under a unique name; None when another sweep
-    took it first. The rename is atomic on one file system."""
+    """Take the entry by renaming it into `work` (or, when it is not a plain file, the
+    refused folder) under a unique name; None when another sweep took it first. The rename
+    is atomic on one file system, and neither follows a link nor opens anything."""
     work.mkdir(parents=True, exist_ok=True)
     target = (
         work / f"{now:%Y%m%dT%H%M%S}.{secrets.token_hex(4)}.{item.partner.duns}.{item.path.name}"
@@ -56,6 +107,31 @@ def claim(item: Waiting, work: Path, now: datetime) -> Path | None:
         item.path.rename(target)
     except FileNotFoundError:
         return None
+    return target
+
+
+def set_aside(path: Path, refused: Path, *, partner: Partner, kind: str, when: datetime) -> Path:
+    """Move an entry that is not a plain file into `refused`, unopened, with a report beside
+    it that names it and nothing of what it points at or holds."""
+    name = original_name(path) if claimed_partner(path) else path.name
+    target = refused / f"{when:%Y%m%dT%H%M%S}.{secrets.token_hex(4)}.{partner.duns}.{name}"
+    move(path, target)
+    write_text_atomically(
+        target.with_name(target.name + ".report.txt"),
+        "\n".join(
+            [
+                f"Entry:     {name}",
+                f"From:      {partner.name} ({partner.duns}), inbound folder {partner.inbound}",
+                f"Found:     {when:%Y-%m-%d %H:%M}",
+                f"What:      {kind}",
+                "",
+                "It was not opened or read: only plain files are taken from an inbound folder.",
+                "What to do: find out who put it there; the partner sends its files as plain",
+                "files. Remove it from this folder once looked at.",
+                "",
+            ]
+        ),
+    )
     return target
 
 
@@ -74,7 +150,7 @@ def orphans(work: Path) -> list[Path]:
     """Claimed files in `work` (a sweep may have died before recording them)."""
     if not work.is_dir():
         return []
-    return sorted(p for p in _files(work) if claimed_partner(p) is not None)
+    return sorted(p for p, _ in _entries(work) if claimed_partner(p) is not None)
 
 
 def archive_path(archive: Path, claimed: Path, when: datetime) -> Path:

@@ -21,24 +21,37 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ebt.market.decider import Market
-from ebt.market.service import file_digest
-from ebt.store.schema import DeliveryQueue, FindingRow, InboundFile, Outbox, QueueState
+from ebt.market.reference import Market
+from ebt.pipeline.decide import DecideNow, DecideSummary, Enqueue
+from ebt.pipeline.intake import Sink
+from ebt.pipeline.process import stream_digest
+from ebt.store.schema import (
+    DeliveryQueue,
+    FindingRow,
+    InboundFile,
+    Outbox,
+    QueueState,
+    WorkItem,
+)
 from ebt.sweep.config import SweepConfig
-from ebt.sweep.decide import DecidePhase, DecideSummary
+from ebt.sweep.decide import DecidePhase
 from ebt.sweep.faults import crash_point
 from ebt.sweep.folders import (
+    UnsafeEntryError,
     archive_path,
     claim,
     claimed_partner,
     move,
+    open_plain,
     original_name,
     orphans,
+    set_aside,
     waiting,
     write_text_atomically,
 )
 from ebt.sweep.ingest import Ingester
 from ebt.sweep.locks import CLAIM_ORDER, FILE_LOCKS, SINGLETON_LOCKS, Locks, hold_in_transaction
+from ebt.sweep.queue import partition_count
 
 IDLE_WAIT = 0.1  # seconds between looks while other workers hold the remaining work
 
@@ -51,8 +64,10 @@ class InboundSummary:
     duplicates: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # interchanges: repeated, test/production
     errors: list[str] = field(default_factory=list)
+    unsafe: list[str] = field(default_factory=list)  # links, FIFOs...: set aside unopened
     problems: list[str] = field(default_factory=list)
     decided: DecideSummary = field(default_factory=DecideSummary)
+    seconds: float = 0.0  # how long the sweep took
 
 
 Progress = Callable[[str, int], None]
@@ -76,9 +91,20 @@ class InboundSweep:
         self.decide = DecidePhase(
             sessions, market, self.summary.decided, lambda n: self.progress("decide", n)
         )
+        # one sweep at a time on SQLite: each batch is decided as it is read; on PostgreSQL
+        # the sweeps share the work through the delivery queue
+        dialect = engine.dialect.name
+        self.sink: Sink = (
+            DecideNow(sessions, market, self.summary.decided)
+            if dialect == "sqlite"
+            else Enqueue(
+                sessions, partition_count(dialect), lambda n: self.progress("total:decide", n)
+            )
+        )
 
     def run(self) -> InboundSummary:
         """Sweep until no file is waiting, being read or waiting to be archived."""
+        started = time.perf_counter()
         try:
             self.recover()
             while True:
@@ -88,6 +114,7 @@ class InboundSweep:
                 worked += self.archive_done()
                 if not worked:
                     if not self._unfinished():
+                        self.summary.seconds = time.perf_counter() - started
                         return self.summary
                     time.sleep(IDLE_WAIT)  # the rest is in other workers' hands
         finally:
@@ -109,9 +136,13 @@ class InboundSweep:
 
     def claim_waiting(self) -> int:
         """Claim the waiting files, oldest first. The rename and the numbering happen under
-        one lock across workers, so the numbers follow the order the files were taken in."""
+        one lock across workers, so the numbers follow the order the files were taken in.
+        What is not a plain file (a link, a FIFO, a device) is set aside unopened."""
         count = 0
         for item in waiting(self.config):
+            if item.unsafe is not None:
+                self.refuse(item.path, item.partner.duns, item.unsafe)
+                continue
             with self.sessions() as session:
                 hold_in_transaction(session, SINGLETON_LOCKS, CLAIM_ORDER, wait=True)
                 claimed = claim(item, self.config.work, self.market.now)
@@ -122,10 +153,43 @@ class InboundSweep:
             count += 1
         return count
 
+    def refuse(self, path: Path, duns: str, kind: str) -> None:
+        """Set an entry that is not a plain file aside, unopened, named in a work item."""
+        partner = self.config.partner(duns)
+        if partner is None:
+            return
+        try:
+            target = set_aside(
+                path, self.config.refused, partner=partner, kind=kind, when=self.market.now
+            )
+        except FileNotFoundError:
+            return  # another sweep took it
+        name = original_name(target)
+        with self.sessions() as session:
+            session.add(
+                WorkItem(
+                    kind="inbox_refused",
+                    description=(
+                        f"{partner.name}'s inbound folder held {name!r}, {kind}; it was not "
+                        f"opened and was moved to {target}. Find out who put it there."
+                    ),
+                    status="open",
+                    created_at=self.market.now,
+                )
+            )
+            session.commit()
+        self.summary.unsafe.append(f"{name} ({kind}) from {partner.name}")
+
     def record(self, session: Session, path: Path, partner: str) -> None:
         """Record the claimed file with its hash and its number in delivery order (the
         caller holds the claim lock); a repeat of a file already received is refused."""
-        digest, size = file_digest(path)
+        try:
+            with open_plain(path) as source:  # a link swapped in after the listing: refused
+                digest, size = stream_digest(source)
+        except UnsafeEntryError as unsafe:
+            session.rollback()
+            self.refuse(path, partner, unsafe.kind)
+            return
         known = session.scalar(select(InboundFile).where(InboundFile.sha256 == digest))
         if known is not None and known.path == str(path):
             return  # recorded already (by a worker that claimed it, or an earlier run)
@@ -139,7 +203,8 @@ class InboundSweep:
                     message=(
                         f"{original_name(path)} from {partner} has the same bytes as "
                         f"{known.name} received {known.received_at:%Y-%m-%d %H:%M}; it was "
-                        f"not processed again (kept as {target})."
+                        f"not processed again (kept as {target}). To take a file again on "
+                        f"purpose: ebt reprocess {known.id} --reason '...'"
                     ),
                 )
             )
@@ -160,6 +225,7 @@ class InboundSweep:
         )
         session.commit()
         self.summary.claimed += 1
+        self.progress("total:read", size)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -205,7 +271,7 @@ class InboundSweep:
             return
         file.path = str(self._locate(file))
         ingester = Ingester(
-            self.sessions, self.market, self.config, lambda n: self.progress("read", n)
+            self.sessions, self.market, self.config, self.sink, lambda n: self.progress("read", n)
         )
         summary = ingester.run(file)
         if not summary.readable:

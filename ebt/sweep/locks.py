@@ -17,6 +17,8 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
+from ebt.store.database import StoreBusyError
+
 FILE_LOCKS = 7301  # pg advisory lock class ids (two-int form): files, partitions, singletons
 PARTITION_LOCKS = 7302
 SINGLETON_LOCKS = 7303
@@ -75,13 +77,9 @@ def hold_in_transaction(session: Session, kind: int, key: int, *, wait: bool) ->
     return bool(got)
 
 
-class StoreBusyError(Exception):
-    """Another sweep holds this SQLite store."""
-
-
 class SingleSweep:
     """An exclusive lock on `path` for the life of a sweep on SQLite (released by the kernel
-    if the process dies)."""
+    if the process dies); `StoreBusyError` when another sweep holds it."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -95,7 +93,10 @@ class SingleSweep:
         except BlockingIOError:
             os.close(self.fd)
             self.fd = None
-            raise StoreBusyError(f"another sweep is running on this store ({self.path})") from None
+            raise StoreBusyError(
+                f"another sweep is running on this store (it holds {self.path})",
+                "Nothing to do: run again when it is done (the scheduler does).",
+            ) from None
         return self
 
     def __exit__(

@@ -40,6 +40,11 @@ class Actions:
     activation: Callable[[], str] | None  # None: no activation hook installed
 
 
+class JobFailedError(Exception):
+    """A job that could not run, for a reason its message tells plainly (logged in one line,
+    without a traceback)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     id: str
@@ -93,6 +98,9 @@ def logged(job: Job, calendar: MaineCalendar, today: Callable[[], date]) -> Call
         started = clock.monotonic()
         try:
             said = job.run()
+        except JobFailedError as failed:
+            log.error("job %s failed after %.1f s: %s", job.id, clock.monotonic() - started, failed)
+            return
         except Exception:
             log.exception("job %s failed after %.1f s", job.id, clock.monotonic() - started)
             return

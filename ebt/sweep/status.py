@@ -30,7 +30,8 @@ def status(
     with sessions() as session:
         files = _counts(session, InboundFile.status)
         transactions = _counts(session, Transaction.status)
-        outcomes = _counts(session, Decision.outcome)
+        # the requests' own decisions (a drop's date and fee tables are decisions of its process)
+        outcomes = _counts(session, Decision.outcome, Decision.reference.isnot(None))
         codes = {
             str(code): count
             for code, count in session.execute(
@@ -77,9 +78,9 @@ def status(
     }
 
 
-def _counts(session: Session, column: Any) -> dict[str, int]:
-    rows = session.execute(select(column, func.count()).group_by(column).order_by(column))
-    return {str(key): count for key, count in rows.all()}
+def _counts(session: Session, column: Any, *where: Any) -> dict[str, int]:
+    query = select(column, func.count()).where(*where).group_by(column).order_by(column)
+    return {str(key): count for key, count in session.execute(query).all()}
 
 
 def render(view: dict[str, Any]) -> str:

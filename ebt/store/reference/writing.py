@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from ebt.market.rows import insert_many
+from ebt.store.bulk import insert_many
 from ebt.store.reference.columns import ReferenceRow
 from ebt.store.reference.results import LoadResult
 
