@@ -38,9 +38,9 @@ MOVE_OUT = date(2026, 12, 1)
 
 def measure(url: str, count: int) -> dict[str, float]:
     """In this process: `count` moves, then one activation; wall times and peak RSS."""
+    from ebt.data.market import load_market
     from ebt.market.activation import activate
     from ebt.market.moves import MoveRequest, move
-    from ebt.market.setup import load_market
     from ebt.store.database import make_engine, session_factory
     from ebt.store.market_reader import read_reference
 

@@ -70,7 +70,9 @@ from sqlalchemy import select, text
 
 from ebt.calendar import MaineCalendar
 from ebt.cli import main
-from ebt.mapping.mapper import guidebook_mapping, to_segments
+from ebt.data.mappings import guidebook_mapping
+from ebt.data.market import load_market
+from ebt.mapping.mapper import to_segments
 from ebt.mapping.records import (
     Action,
     Kind,
@@ -83,7 +85,6 @@ from ebt.market.activation import activate
 from ebt.market.decider import Market
 from ebt.market.meter_exchange import Exchange, ExchangeError, NewMeter, exchange_meter
 from ebt.market.moves import MoveRequest, move
-from ebt.market.setup import load_market
 from ebt.market.tenancy import ServiceError, cancel
 from ebt.market.tenants import tenant_start, tenant_stop
 from ebt.pipeline.process import Processor

@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from ebt.cli import main
+from ebt.data.market import load_rules
 from ebt.market.activation import activate
 from ebt.market.move_rules import MOVE_PREDICATES, MoveFacts
 from ebt.market.reads import ReadError, parse_reading, values_by_meter
-from ebt.market.setup import load_rules
 from ebt.market.tenancy import in_season
 from ebt.rules.tables import evaluate
 from ebt.store.database import make_engine, session_factory

@@ -11,9 +11,9 @@ import click
 from ebt.cli.clock import now
 from ebt.cli.options import date_option, read_option
 from ebt.cli.store import db_option, open_store
+from ebt.data.market import load_market
 from ebt.market.landlords import LandlordError, change_landlord
 from ebt.market.reads import ReadError, parse_reading, record_reads
-from ebt.market.setup import load_market
 from ebt.market.tenancy import ServiceError, cancel
 from ebt.market.tenants import find_account, premise_for, tenant_start, tenant_stop
 from ebt.store.schema import Process

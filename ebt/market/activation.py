@@ -17,7 +17,7 @@ from datetime import date, datetime, time
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ebt.rules.parameters import default_parameter_book
+from ebt.data.rules import default_parameter_book
 from ebt.store.schema import (
     Account,
     FinalBill,

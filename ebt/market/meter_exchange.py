@@ -13,8 +13,9 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ebt.guides.loader import default_guidebook
-from ebt.mapping.mapper import guidebook_mapping, to_segments
+from ebt.data.guides import default_guidebook
+from ebt.data.mappings import guidebook_mapping
+from ebt.mapping.mapper import to_segments
 from ebt.mapping.records import Meter as MeterRecord
 from ebt.mapping.records import Transaction814
 from ebt.market.account import AccountAggregate
