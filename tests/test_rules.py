@@ -675,3 +675,22 @@ def test_a_process_missing_a_handler_for_an_outcome_is_refused_when_the_tables_l
     with pytest.raises(RuleError, match="handles"):
         extra.check(BOOK)
 
+
+def test_the_moves_and_reversions_handlers_are_checked_when_the_tables_load() -> None:
+    from dataclasses import replace
+
+    from ebt.data.market import load_rules
+    from ebt.market.handlers import check_handlers
+    from ebt.market.moves import MOVES
+    from ebt.market.tenancy import REVERSIONS
+
+    rules = load_rules(TODAY)
+    check_handlers(rules)  # the bundled registries agree with the tables
+    assert set(MOVES.handlers) == {"seamless_move", "final_move", "move", "reject"}
+    assert set(REVERSIONS.handlers) == {"revert", "no_reversion", "refer"}
+    missing = replace(REVERSIONS, handlers={"revert": REVERSIONS.handlers["revert"]})
+    with pytest.raises(RuleError, match=r"ends in \['no_reversion', 'refer', 'revert'\]"):
+        missing.check(rules)
+    extra = replace(MOVES, handlers={**MOVES.handlers, "refer": MOVES.handlers["move"]})
+    with pytest.raises(RuleError, match=r"handlers are for \[.*'refer'"):
+        extra.check(rules)

@@ -14,6 +14,7 @@ from ebt.calendar import MaineCalendar
 from ebt.data.guides import default_guidebook
 from ebt.data.mappings import mapping_for
 from ebt.data.rules import load_parameter_book, load_parameters, load_rulebook, load_table
+from ebt.market.handlers import check_handlers
 from ebt.market.move_rules import MOVE_PREDICATES, REVERSION_PREDICATES
 from ebt.market.outcomes import outcomes_by_table
 from ebt.market.predicates import PREDICATES
@@ -51,7 +52,7 @@ def load_rules(on: date) -> RuleBook:
         outcomes=outcomes_by_table(),
         codes=rejection_codes(on),
     )
-    check_requests(rulebook)  # every outcome a request table can end in has its handler
+    check_handlers(rulebook)  # every outcome a table can end in has its handler
     return rulebook
 
 

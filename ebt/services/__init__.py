@@ -1,2 +1,4 @@
-"""The T&D's own processes as commands over the store: each reads what it needs through the
-store, lets the market core decide, and commits the result in one database transaction."""
+"""The T&D's own processes as commands over the store, one module per process: each opens
+one database transaction, reads what it needs through the store's adapters, lets the market
+core decide over plain objects, writes what changed and commits. The command line, the
+scheduler and the benchmarks call these."""
