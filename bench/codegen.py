@@ -30,14 +30,9 @@ def best(function: Callable[[], Any], repeat: int) -> float:
 
 def main() -> None:
     from ebt.check import FileChecker, SetResult
+    from ebt.data.mappings import guidebook_mapping
     from ebt.guides.validator import plain_suspects
-    from ebt.mapping.mapper import (
-        _plan,
-        guidebook_mapping,
-        plain_reader,
-        to_segments,
-        to_segments_plain,
-    )
+    from ebt.mapping.mapper import _plan, plain_reader, to_segments, to_segments_plain
     from ebt.store.bulk import _binder, plain_binder, table_of
     from ebt.store.database import make_engine
     from ebt.store.schema import Transaction

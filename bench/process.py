@@ -73,8 +73,8 @@ def _account(number: int) -> int:
 
 def measure(url: str, path: Path, out: Path) -> dict[str, float]:
     """In this process: run the pipeline once; wall time and peak RSS."""
-    from ebt.market.outbound import write_outbox
-    from ebt.market.setup import load_market
+    from ebt.data.market import load_market
+    from ebt.pipeline.outbox import write_outbox
     from ebt.pipeline.process import Processor
     from ebt.runtime import tune_for_batch
     from ebt.store.database import make_engine, session_factory

@@ -17,14 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 from types import MappingProxyType
-from zoneinfo import ZoneInfo
 
 import holidays
 
-EASTERN = ZoneInfo("America/New_York")
 _DAY = timedelta(days=1)
 
 
@@ -96,8 +94,3 @@ class MaineCalendar:
         datetime.date(2026, 11, 30)
         """
         return self.next_read_on_or_after(reads, self.add_business_days(received, lead))
-
-
-def today_eastern() -> date:
-    """Today's date in US Eastern time (America/New_York)."""
-    return datetime.now(EASTERN).date()

@@ -12,13 +12,15 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import BinaryIO
 
+from ebt.data.guides import default_guidebook
+from ebt.data.mappings import mapping_for
 from ebt.findings import Finding, Location, Severity, a_or_an, finding
 from ebt.guides.conditions import SetView
 from ebt.guides.elements import check_elements
-from ebt.guides.loader import GuideBook, default_guidebook
+from ebt.guides.loader import GuideBook
 from ebt.guides.model import ElementRule, Guide
 from ebt.guides.validator import CheckedSet, validate_set
-from ebt.mapping.mapper import mapping_for, to_record
+from ebt.mapping.mapper import to_record
 from ebt.mapping.records import Record
 from ebt.syntax.envelope import (
     EnvelopeWalker,

@@ -26,8 +26,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ebt.data.guides import default_guidebook
 from ebt.findings import KINDS, FindingKind
-from ebt.guides.loader import GuideBook, default_guidebook
+from ebt.guides.loader import GuideBook
 from ebt.resources import data_path
 
 

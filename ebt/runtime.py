@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from ebt.guides.loader import default_guidebook
+from ebt.data.guides import default_guidebook
 
 # Segments are lists of strings: they can never form reference cycles, yet every list is
 # tracked by the cyclic collector, which then rescans them over and over while a chunk is

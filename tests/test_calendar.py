@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ebt.calendar
-from ebt.calendar import MaineCalendar, today_eastern
+from ebt.calendar import MaineCalendar
+from ebt.cli.clock import today_eastern
 
 CALENDAR = MaineCalendar()
 D = date

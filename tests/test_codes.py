@@ -16,8 +16,8 @@ from click.testing import CliRunner, Result
 from ebt.cli import main
 from ebt.cli.codes import KINDS_HELP
 from ebt.codes import CatalogueError, Source, default_catalogue, load_catalogue
+from ebt.data.guides import default_guidebook, load_guidebook
 from ebt.findings import KINDS, FindingKind, Severity
-from ebt.guides.loader import default_guidebook, load_guidebook
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = ROOT / "fixtures" / "x12" / "good"

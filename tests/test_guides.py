@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from ebt.check import FileChecker, SetResult
-from ebt.guides.loader import GuideBook, GuideError, load_guidebook
+from ebt.data.guides import load_guidebook
+from ebt.guides.loader import GuideBook, GuideError
 from ebt.mapping.records import Kind
 from ebt.resources import data_path
 

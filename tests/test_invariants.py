@@ -1,6 +1,6 @@
 """Stateful invariants of the market service, explored by hypothesis.
 
-A `RuleBasedStateMachine` drives `ebt.market.service.Processor` directly over a fresh store
+A `RuleBasedStateMachine` drives `ebt.pipeline.process.Processor` directly over a fresh store
 loaded from fixtures/reference: random streams of enrollments, drops, changes and
 reinstatements from the three CESs for a handful of accounts (a few sent through another
 CES's envelope, a few repeating an earlier reference), the clock moving on by random business
@@ -23,10 +23,10 @@ days, and earlier files sent again. After every step:
 - **replay**: processing a file again is reported as a duplicate and changes no row.
 
 The T&D's own actions come in the same streams: customers' moves between the watched accounts
-(`ebt.market.moves.move`, seamless or not, any dates around today), tenants' stops and a new
-tenant's starts in a building with a landlord agreement (`ebt.market.tenants`), their
-cancellations, the daily activation (`ebt.market.activation.activate`) and meter exchanges
-(`ebt.market.meter_exchange`). After every step, besides the above:
+(`ebt.services.moves.move`, seamless or not, any dates around today), tenants' stops and a
+new tenant's starts in a building with a landlord agreement (`ebt.services.tenants`), their
+cancellations, the daily activation (`ebt.services.activation.activate`) and meter exchanges
+(`ebt.services.meter_exchange`). After every step, besides the above:
 
 - **finals**: no account is both finaled and served: a final account's supplier periods and
   service periods all end by its final date;
@@ -70,7 +70,9 @@ from sqlalchemy import select, text
 
 from ebt.calendar import MaineCalendar
 from ebt.cli import main
-from ebt.mapping.mapper import guidebook_mapping, to_segments
+from ebt.data.mappings import guidebook_mapping
+from ebt.data.market import load_market
+from ebt.mapping.mapper import to_segments
 from ebt.mapping.records import (
     Action,
     Kind,
@@ -79,14 +81,15 @@ from ebt.mapping.records import (
     Reason,
     Transaction814,
 )
-from ebt.market.activation import activate
 from ebt.market.decider import Market
-from ebt.market.meter_exchange import Exchange, ExchangeError, NewMeter, exchange_meter
-from ebt.market.moves import MoveRequest, move
-from ebt.market.setup import load_market
-from ebt.market.tenancy import ServiceError, cancel
-from ebt.market.tenants import tenant_start, tenant_stop
+from ebt.market.meter_exchange import Exchange, ExchangeError, NewMeter
+from ebt.market.moves import MoveRequest
+from ebt.market.tenancy import ServiceError
 from ebt.pipeline.process import Processor
+from ebt.services.activation import activate
+from ebt.services.meter_exchange import exchange_meter
+from ebt.services.moves import move
+from ebt.services.tenants import cancel, tenant_start, tenant_stop
 from ebt.store.database import make_engine, session_factory
 from ebt.store.schema import Process
 from ebt.syntax.separators import Separators
@@ -366,38 +369,34 @@ class MarketMachine(RuleBasedStateMachine):
     @rule(account=st.sampled_from(TENANTS), days=st.integers(0, 20))
     def tenant_stops(self, account: str, days: int) -> None:
         on = self.today + dt.timedelta(days=days)
-        with self.sessions() as session:
-            try:
-                tenant_stop(
-                    session,
-                    self.market.rulebook,
-                    account_number=account,
-                    on=on,
-                    reading=Decimal(7),
-                    today=self.today,
-                    now=dt.datetime.combine(self.today, dt.time(9)),
-                )
-            except ServiceError:
-                return  # refused plainly (a CES serves it; already final): nothing kept
-            session.commit()
+        try:
+            tenant_stop(
+                self.sessions,
+                self.market.rulebook,
+                account_number=account,
+                on=on,
+                reading=Decimal(7),
+                today=self.today,
+                now=dt.datetime.combine(self.today, dt.time(9)),
+            )
+        except ServiceError:
+            return  # refused plainly (a CES serves it; already final): nothing kept
         self.log[account].append(f"{self.today} tenant stop {on}")
 
     @rule(days=st.integers(0, 20), read=st.booleans())
     def new_tenant_starts(self, days: int, read: bool) -> None:
         on = self.today + dt.timedelta(days=days)
-        with self.sessions() as session:
-            try:
-                tenant_start(
-                    session,
-                    account_number=NEW_TENANT["account_number"],
-                    on=on,
-                    reading=Decimal(3) if read else None,
-                    today=self.today,
-                    now=dt.datetime.combine(self.today, dt.time(9)),
-                )
-            except ServiceError:
-                return  # the unit is still occupied with no stop: refused, nothing kept
-            session.commit()
+        try:
+            tenant_start(
+                self.sessions,
+                account_number=NEW_TENANT["account_number"],
+                on=on,
+                reading=Decimal(3) if read else None,
+                today=self.today,
+                now=dt.datetime.combine(self.today, dt.time(9)),
+            )
+        except ServiceError:
+            return  # the unit is still occupied with no stop: refused, nothing kept
 
     @rule(data=st.data())
     def cancel_pending(self, data: st.DataObject) -> None:
@@ -409,21 +408,17 @@ class MarketMachine(RuleBasedStateMachine):
                     .where(Process.state == "pending")
                 )
             )
-            if not pending:
-                return
-            chosen = session.get(Process, data.draw(st.sampled_from(pending), label="cancel"))
-            assert chosen is not None
-            try:
-                cancel(session, chosen, self.today)
-            except ServiceError:
-                return
-            session.commit()
+        if not pending:
+            return
+        chosen = data.draw(st.sampled_from(pending), label="cancel")
+        try:
+            cancel(self.sessions, chosen, self.today)
+        except ServiceError:
+            return
 
     @rule()
     def daily_activation(self) -> None:
-        with self.sessions() as session:
-            activate(session, self.today)
-            session.commit()
+        activate(self.sessions, self.today)
 
     @rule(account=st.sampled_from(MOVERS))
     def meter_exchange(self, account: str) -> None:

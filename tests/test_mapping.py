@@ -14,8 +14,9 @@ import pytest
 
 from ebt.acks.functional import ack_text, acknowledge
 from ebt.check import FileChecker, FileFindings, SetResult
-from ebt.guides.loader import default_guidebook
-from ebt.mapping.mapper import MappingError, load_mapping, mapping_for, to_segments
+from ebt.data.guides import default_guidebook
+from ebt.data.mappings import load_mapping, mapping_for
+from ebt.mapping.mapper import MappingError, to_segments
 from ebt.mapping.records import (
     AdviceItem,
     ApplicationAdvice,

@@ -12,12 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 from ebt.cli import main
-from ebt.market.activation import activate
+from ebt.data.market import load_rules
 from ebt.market.move_rules import MOVE_PREDICATES, MoveFacts
 from ebt.market.reads import ReadError, parse_reading, values_by_meter
-from ebt.market.setup import load_rules
 from ebt.market.tenancy import in_season
 from ebt.rules.tables import evaluate
+from ebt.services.activation import activate
 from ebt.store.database import make_engine, session_factory
 from ebt.store.schema import LandlordAgreement, Meter
 
@@ -101,11 +101,8 @@ def test_activate_is_a_plain_function_for_a_scheduler(tmp_path: Path) -> None:
     run("--today", "2026-11-20", "tenant", "stop", "00284695079", "--on", "2026-12-01", "--db", url)
     engine = make_engine(url)
     sessions = session_factory(engine)
-    with sessions() as session:
-        first = activate(session, dt.date(2026, 12, 1))
-        session.commit()
-        again = activate(session, dt.date(2026, 12, 2))
-        session.commit()
+    first = activate(sessions, dt.date(2026, 12, 1))
+    again = activate(sessions, dt.date(2026, 12, 2))
     engine.dispose()
     assert first.activated == [] and len(first.work_items) == 1  # no read on the stop day
     assert again.work_items == []  # one work item per period, however often it runs

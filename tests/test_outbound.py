@@ -19,7 +19,7 @@ from sweep_support import sets_in
 from tmpfs_support import Mounts, fill, mounted
 
 from ebt.cli import main
-from ebt.market.outbound import encode_body, write_outbox
+from ebt.pipeline.outbox import encode_body, write_outbox
 from ebt.store.database import make_engine, session_factory, upgrade
 from ebt.store.schema import OutboundFile, Outbox, TradingPartner
 

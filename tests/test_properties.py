@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 
 from ebt.acks.functional import ack_text, acknowledge
 from ebt.check import FileChecker, SetResult
+from ebt.data.guides import default_guidebook
+from ebt.data.mappings import mapping_for
 from ebt.findings import Finding
-from ebt.guides.loader import default_guidebook
-from ebt.mapping.mapper import iter_segments, mapping_for, to_segments, to_segments_plain
+from ebt.mapping.mapper import iter_segments, to_segments, to_segments_plain
 from ebt.mapping.records import FunctionalAck, Kind, Meter, Reason, SetAck, Transaction814
-from ebt.market.outbound import decode_body, encode_body
+from ebt.pipeline.outbox import decode_body, encode_body
 from ebt.resources import data_path
 from ebt.syntax.reader import SegmentReader
 from ebt.syntax.separators import Separators

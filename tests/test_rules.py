@@ -16,9 +16,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ebt.guides.loader import default_guidebook
+from ebt.data.guides import default_guidebook
+from ebt.data.rules import load_parameter_book, load_rulebook
 from ebt.resources import data_path
-from ebt.rules.parameters import Parameters, load_parameter_book
+from ebt.rules.parameters import Parameters
 from ebt.rules.tables import (
     Answer,
     Outcome,
@@ -28,7 +29,6 @@ from ebt.rules.tables import (
     Table,
     Verdict,
     evaluate,
-    load_rulebook,
 )
 
 Facts = Mapping[str, bool]
@@ -660,10 +660,10 @@ def test_the_market_outcomes_are_defined_once() -> None:
 
 
 def test_a_process_missing_a_handler_for_an_outcome_is_refused_when_the_tables_load() -> None:
+    from ebt.data.market import load_rules
     from ebt.mapping.records import Kind
     from ebt.market.decider import RequestProcess
     from ebt.market.requests import REQUESTS, check_requests, enroll
-    from ebt.market.setup import load_rules
     from ebt.market.vocabulary import ProcessKind
 
     check_requests(load_rules(TODAY))  # the bundled registry agrees with the tables
@@ -674,3 +674,23 @@ def test_a_process_missing_a_handler_for_an_outcome_is_refused_when_the_tables_l
     extra = RequestProcess("change", ProcessKind.CHANGE, handlers)
     with pytest.raises(RuleError, match="handles"):
         extra.check(BOOK)
+
+
+def test_the_moves_and_reversions_handlers_are_checked_when_the_tables_load() -> None:
+    from dataclasses import replace
+
+    from ebt.data.market import load_rules
+    from ebt.market.handlers import check_handlers
+    from ebt.market.moves import MOVES
+    from ebt.market.tenancy import REVERSIONS
+
+    rules = load_rules(TODAY)
+    check_handlers(rules)  # the bundled registries agree with the tables
+    assert set(MOVES.handlers) == {"seamless_move", "final_move", "move", "reject"}
+    assert set(REVERSIONS.handlers) == {"revert", "no_reversion", "refer"}
+    missing = replace(REVERSIONS, handlers={"revert": REVERSIONS.handlers["revert"]})
+    with pytest.raises(RuleError, match=r"ends in \['no_reversion', 'refer', 'revert'\]"):
+        missing.check(rules)
+    extra = replace(MOVES, handlers={**MOVES.handlers, "refer": MOVES.handlers["move"]})
+    with pytest.raises(RuleError, match=r"handlers are for \[.*'refer'"):
+        extra.check(rules)

@@ -27,7 +27,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ebt.cli import main
-from ebt.mapping.mapper import guidebook_mapping, to_segments
+from ebt.data.mappings import guidebook_mapping
+from ebt.mapping.mapper import to_segments
 from ebt.mapping.records import (
     Action,
     Kind,

@@ -13,9 +13,11 @@ from datetime import datetime
 from typing import BinaryIO
 
 from ebt.check import FileChecker, FileFindings, GroupStart, InterchangeStart, SetResult
+from ebt.data.guides import default_guidebook
+from ebt.data.mappings import guidebook_mapping
 from ebt.findings import Finding
-from ebt.guides.loader import GuideBook, default_guidebook
-from ebt.mapping.mapper import guidebook_mapping, to_segments
+from ebt.guides.loader import GuideBook
+from ebt.mapping.mapper import to_segments
 from ebt.mapping.records import ElementError, FunctionalAck, Kind, SegmentError, SetAck
 from ebt.syntax.envelope import GroupEnd, Interchange, InterchangeEnd
 from ebt.syntax.writer import envelope_segments, write_segments

@@ -15,7 +15,7 @@ from ebt.cli.clock import now
 from ebt.cli.sources import format_option
 from ebt.cli.store import db_option, open_store
 from ebt.codes import default_catalogue
-from ebt.market.setup import load_rules
+from ebt.data.market import load_rules
 from ebt.rules.tables import RuleBook, read_steps
 from ebt.store.schema import (
     Account,

@@ -9,7 +9,7 @@ import click
 from ebt.cli.clock import now
 from ebt.cli.sources import format_option
 from ebt.cli.store import db_option, open_store
-from ebt.market.activation import activate
+from ebt.services.activation import activate
 
 
 @click.command(
@@ -27,9 +27,7 @@ def activate_command(fmt: str, db: str | None) -> None:
     what cannot be activated becomes a work item (`ebt workitems`). Also ends service whose
     stop date has come and writes off CES receivables carried one bill past a final bill."""
     clock, sessions = now(), open_store(db)
-    with sessions() as session:
-        report = activate(session, clock.date(), clock)
-        session.commit()
+    report = activate(sessions, clock.date(), clock)
     found = {
         "activated": len(report.activated),
         "ended": len(report.ended),

@@ -49,3 +49,8 @@ def now() -> datetime:
     if fixed is not None:
         return datetime.combine(fixed, time(0, 0))
     return datetime.now(EASTERN).replace(tzinfo=None)
+
+
+def today_eastern() -> date:
+    """Today's date in US Eastern time (America/New_York), whatever `--today` says."""
+    return datetime.now(EASTERN).date()

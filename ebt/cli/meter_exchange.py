@@ -11,9 +11,10 @@ import click
 from ebt.cli.clock import now
 from ebt.cli.options import date_option, out_option
 from ebt.cli.store import db_option, open_store
-from ebt.market.meter_exchange import Exchange, ExchangeError, NewMeter, exchange_meter
-from ebt.market.outbound import write_outbox
-from ebt.market.setup import load_market
+from ebt.data.market import load_market
+from ebt.market.meter_exchange import Exchange, ExchangeError, NewMeter
+from ebt.pipeline.outbox import write_outbox
+from ebt.services.meter_exchange import exchange_meter
 
 
 def _amount(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Decimal | None:

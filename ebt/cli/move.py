@@ -11,11 +11,12 @@ from ebt.cli.clock import now
 from ebt.cli.options import date_option, out_option, read_option
 from ebt.cli.store import db_option, open_store
 from ebt.codes import default_catalogue
-from ebt.market.moves import MoveError, MoveRequest, move
-from ebt.market.outbound import write_outbox
+from ebt.data.market import load_market
+from ebt.market.moves import MoveError, MoveRequest
 from ebt.market.reads import ReadError, parse_reading
-from ebt.market.setup import load_market
 from ebt.market.tenancy import ServiceError
+from ebt.pipeline.outbox import write_outbox
+from ebt.services.moves import move
 
 
 @click.command(

@@ -12,8 +12,8 @@ from ebt.cli.sources import existing_files
 from ebt.cli.store import db_option, open_store
 from ebt.cli.sweeps import progress_bars
 from ebt.codes import default_catalogue
-from ebt.market.outbound import write_outbox
-from ebt.market.setup import load_market
+from ebt.data.market import load_market
+from ebt.pipeline.outbox import write_outbox
 from ebt.pipeline.process import Processor, RunSummary, UnknownSenderError
 
 

@@ -15,8 +15,8 @@ from ebt.cli.clock import now
 from ebt.cli.options import parse_date
 from ebt.cli.sources import format_option
 from ebt.cli.store import db_option, open_store
+from ebt.data.market import load_draft, load_rules
 from ebt.market.replay import Replayed, counts
-from ebt.market.setup import load_draft, load_rules
 from ebt.rules import render
 from ebt.rules.tables import RuleError
 from ebt.services.replay import Selection, replay, rules_for

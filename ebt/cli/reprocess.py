@@ -9,7 +9,7 @@ import click
 from ebt.cli.clock import now
 from ebt.cli.store import db_option, open_store
 from ebt.cli.sweeps import config_option, read_config
-from ebt.market.setup import load_market
+from ebt.data.market import load_market
 from ebt.services.reprocess import ReprocessError, reprocess
 
 

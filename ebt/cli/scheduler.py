@@ -13,7 +13,7 @@ from ebt.cli.faults import told_plainly
 from ebt.cli.store import db_option, open_engine, store_url
 from ebt.cli.sweep import inbound_line, run_inbound, run_outbound
 from ebt.cli.sweeps import config_option, read_config
-from ebt.market.activation import activate
+from ebt.services.activation import activate
 from ebt.sweep import schedule
 from ebt.sweep.config import SweepConfig
 from ebt.sweep.outbound import overdue_acks
@@ -69,9 +69,7 @@ def actions(config: SweepConfig, db: str | None) -> schedule.Actions:
 
     def activation() -> str:
         clock = now()
-        with sessions() as session:
-            report = activate(session, clock.date(), clock)
-            session.commit()
+        report = activate(sessions, clock.date(), clock)
         return (
             f"{len(report.activated)} service period(s) activated, {len(report.ended)} ended, "
             f"{len(report.work_items)} work item(s), {len(report.written_off)} written off"

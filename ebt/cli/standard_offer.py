@@ -9,8 +9,8 @@ import click
 from ebt.cli.clock import now
 from ebt.cli.store import db_option, open_store
 from ebt.codes import default_catalogue
-from ebt.market.outbound import write_outbox
-from ebt.market.setup import load_market
+from ebt.data.market import load_market
+from ebt.pipeline.outbox import write_outbox
 from ebt.services.standard_offer import return_to_standard_offer
 
 

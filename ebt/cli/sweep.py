@@ -22,7 +22,7 @@ from ebt.cli.faults import (
 from ebt.cli.store import db_option, open_engine
 from ebt.cli.sweeps import config_option, progress_bars, read_config
 from ebt.codes import default_catalogue
-from ebt.market.setup import load_market
+from ebt.data.market import load_market
 from ebt.queries.sweeps import record_sweep_run
 from ebt.resources import data_path
 from ebt.store.database import StoreBusyError

@@ -11,12 +11,12 @@ import click
 from ebt.cli.clock import now
 from ebt.cli.options import date_option, read_option
 from ebt.cli.store import db_option, open_store
-from ebt.market.landlords import LandlordError, change_landlord
-from ebt.market.reads import ReadError, parse_reading, record_reads
-from ebt.market.setup import load_market
-from ebt.market.tenancy import ServiceError, cancel
-from ebt.market.tenants import find_account, premise_for, tenant_start, tenant_stop
-from ebt.store.schema import Process
+from ebt.data.market import load_market
+from ebt.market.landlords import LandlordError
+from ebt.market.reads import ReadError, parse_reading
+from ebt.market.tenancy import ServiceError
+from ebt.services.landlords import change_landlord
+from ebt.services.tenants import cancel, tenant_read, tenant_start, tenant_stop
 
 PLAIN_ERRORS = (ServiceError, ReadError, LandlordError)
 
@@ -55,26 +55,24 @@ def start(
     when service reverted) moves to match; a later reversion is cancelled. Starting again
     with another date cancels the pending start first."""
     clock, sessions = now(), open_store(db)
-    with sessions() as session:
-        try:
-            started = tenant_start(
-                session,
-                account_number=account_number,
-                on=on,
-                premise_number=premise,
-                reading=parse_reading(read),
-                today=clock.date(),
-                now=clock,
-            )
-        except PLAIN_ERRORS as error:
-            raise click.ClickException(str(error)) from None
-        session.commit()
-        for line in started.replaced:
-            click.echo(f"  {line}")
-        click.echo(
-            f"{account_number}: service from {on} (pending; process #{started.process.id}, "
-            f"period #{started.period.id})"
+    try:
+        started = tenant_start(
+            sessions,
+            account_number=account_number,
+            on=on,
+            premise_number=premise,
+            reading=parse_reading(read),
+            today=clock.date(),
+            now=clock,
         )
+    except PLAIN_ERRORS as error:
+        raise click.ClickException(str(error)) from None
+    for line in started.replaced:
+        click.echo(f"  {line}")
+    click.echo(
+        f"{account_number}: service from {on} (pending; process #{started.process.id}, "
+        f"period #{started.period.id})"
+    )
 
 
 @tenant.command(
@@ -98,28 +96,26 @@ def stop(account_number: str, on: date, read: tuple[str, ...], db: str | None) -
     which also finals the CES relationship."""
     clock, sessions = now(), open_store(db)
     market = load_market(clock)
-    with sessions() as session:
-        try:
-            process, stopped = tenant_stop(
-                session,
-                market.rulebook,
-                account_number=account_number,
-                on=on,
-                reading=parse_reading(read),
-                today=clock.date(),
-                now=clock,
-            )
-        except PLAIN_ERRORS as error:
-            raise click.ClickException(str(error)) from None
-        session.commit()
-        click.echo(f"{account_number}: service stops on {on} (process #{process.id})")
-        if stopped.verdict is not None:
-            reverted = stopped.reversion is not None
-            click.echo(
-                f"  reversion: {stopped.verdict.outcome}"
-                + (f" from {on}" if reverted else "")
-                + f"; ebt explain {stopped.reference}"
-            )
+    try:
+        process, stopped = tenant_stop(
+            sessions,
+            market.rulebook,
+            account_number=account_number,
+            on=on,
+            reading=parse_reading(read),
+            today=clock.date(),
+            now=clock,
+        )
+    except PLAIN_ERRORS as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{account_number}: service stops on {on} (process #{process.id})")
+    if stopped.verdict is not None:
+        reverted = stopped.reversion is not None
+        click.echo(
+            f"  reversion: {stopped.verdict.outcome}"
+            + (f" from {on}" if reverted else "")
+            + f"; ebt explain {stopped.reference}"
+        )
 
 
 @tenant.command(
@@ -136,15 +132,10 @@ def cancel_command(process_id: int, db: str | None) -> None:
     is activated: a cancelled start gives back the stop it moved; a cancelled stop cancels
     the landlord's reversion it caused."""
     clock, sessions = now(), open_store(db)
-    with sessions() as session:
-        process = session.get(Process, process_id)
-        if process is None:
-            raise click.ClickException(f"no process #{process_id}")
-        try:
-            done = cancel(session, process, clock.date())
-        except ServiceError as error:
-            raise click.ClickException(str(error)) from None
-        session.commit()
+    try:
+        done = cancel(sessions, process_id, clock.date())
+    except ServiceError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"process #{process_id} cancelled")
     for line in done:
         click.echo(f"  {line}")
@@ -182,22 +173,18 @@ def read_command(
     read the daily activation was waiting for, say: a landlord's reversion at a unit is
     read at the unit)."""
     clock, sessions = now(), open_store(db)
-    with sessions() as session:
-        try:
-            account = find_account(session, account_number)
-            rows = record_reads(
-                session,
-                premise_id=premise_for(session, premise, account),
-                account_id=account.id,
-                on=on,
-                kind=kind,
-                reading=parse_reading(read),
-                process_id=None,
-                now=clock,
-            )
-        except PLAIN_ERRORS as error:
-            raise click.ClickException(str(error)) from None
-        session.commit()
+    try:
+        rows = tenant_read(
+            sessions,
+            account_number=account_number,
+            on=on,
+            kind=kind,
+            values=read,
+            premise_number=premise,
+            now=clock,
+        )
+    except PLAIN_ERRORS as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"{account_number}: {len(rows)} {kind} read(s) on {on}")
 
 
@@ -228,19 +215,17 @@ def change(parent_premise: str, landlord_account: str, on: date, fmt: str, db: s
     agreements go on with LANDLORD_ACCOUNT from --on, and reversions from that day go to
     it."""
     clock, sessions = now(), open_store(db)
-    with sessions() as session:
-        try:
-            done = change_landlord(
-                session,
-                parent=parent_premise,
-                landlord=landlord_account,
-                on=on,
-                today=clock.date(),
-                now=clock,
-            )
-        except LandlordError as error:
-            raise click.ClickException(str(error)) from None
-        session.commit()
+    try:
+        done = change_landlord(
+            sessions,
+            parent=parent_premise,
+            landlord=landlord_account,
+            on=on,
+            today=clock.date(),
+            now=clock,
+        )
+    except LandlordError as error:
+        raise click.ClickException(str(error)) from None
     if fmt == "json":
         click.echo(
             json.dumps(

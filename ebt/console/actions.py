@@ -19,7 +19,7 @@ from starlette.routing import Route
 from ebt.console.app import Context, action_row, context, render, settings_of
 from ebt.console.guard import LoginRequired, check_csrf, csrf_token
 from ebt.console.users import check_password
-from ebt.market.setup import load_market
+from ebt.data.market import load_market
 from ebt.queries import files, workitems
 from ebt.services.reprocess import ReprocessError, reprocess
 from ebt.sweep.outbound import resend

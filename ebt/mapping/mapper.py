@@ -1,28 +1,24 @@
 """Turn a validated transaction set into a typed record, and a record back into segments.
 
-The map between record fields and guide nodes is data (`mappings/<set>.json`). It is
-compiled once against the guide: a field naming a node, element or record attribute that does
-not exist is a `MappingError` when it loads.
+The map between record fields and guide nodes is data (`mappings/<set>.json`, read by
+`ebt.data.mappings`). It is compiled once against the guide: a field naming a node, element or
+record attribute that does not exist is a `MappingError` naming the file when it loads.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cache, lru_cache
-from pathlib import Path
+from functools import lru_cache
 from typing import Any
 
 from ebt.codegen import compile_function
-from ebt.guides.loader import GuideBook, default_guidebook
 from ebt.guides.model import Guide, LoopNode, SegmentNode
 from ebt.guides.validator import CheckedSet, Shape, Tree
 from ebt.mapping.records import RECORD_TYPES, Kind, Record
-from ebt.resources import data_path
 from ebt.syntax.writer import trim
 
 
@@ -177,21 +173,28 @@ class SetMapping:
     root: RecordMap
 
 
-def load_mapping(path: Path, guide: Guide) -> SetMapping:
+def build_mapping(raw: Any, guide: Guide, source: str) -> SetMapping:
+    """The mapping of `guide`'s set from its parsed file (`source` names it), compiled
+    against that guide version."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return SetMapping(guide.set_id, guide, _Compiler(guide, str(path)).compile(raw, ""))
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        return SetMapping(guide.set_id, guide, _Compiler(guide, source).compile(raw, ""))
+    except (ValueError, KeyError, TypeError) as error:
         if isinstance(error, MappingError):
             raise
-        raise MappingError(f"{path}: {error!r}") from error
+        raise MappingError(f"{source}: {error!r}") from error
 
 
-@cache
-def mapping_for(guide: Guide, folder: Path | None = None) -> SetMapping:
-    """The mapping of `guide`'s set, compiled against that guide version."""
-    root = folder or data_path("mappings")
-    return load_mapping(root / f"{guide.set_id}.json", guide)
+def mapping_for(guide: Guide) -> SetMapping:
+    """The bundled mapping of `guide`'s set, read once per guide by
+    `ebt.data.mappings.mapping_for`.
+
+    Kept here for the format readers that import it from this module; the market core is
+    given its mappings (`ebt.market.reference.Market`) and never calls it
+    (tests/test_layering.py allows this one import of the edge, and no other module of the
+    core this name)."""
+    from ebt.data.mappings import mapping_for as bundled
+
+    return bundled(guide)
 
 
 # -- X12 to record -------------------------------------------------------------------------
@@ -550,11 +553,3 @@ def iter_segments(record: Record, mapping: SetMapping) -> Iterator[list[str]]:
         streamer = mapping.root.streamer = _compile_writer(mapping, stream=True)
     result: Iterator[list[str]] = streamer(record)
     return result
-
-
-def guidebook_mapping(book: GuideBook | None, set_id: str, on: date | None) -> SetMapping:
-    """The mapping for `set_id` under the guide in force on `on`."""
-    guide = (book or default_guidebook()).guide_for(set_id, on)
-    if guide is None:
-        raise MappingError(f"no {set_id} guide is in force on {on}")
-    return mapping_for(guide)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from ebt.market.rows import AccountRow, PeriodRow, ProcessRow
-from ebt.store.schema import PeriodStatus, ProcessKind, ProcessState
+from ebt.market.vocabulary import PeriodStatus, ProcessKind, ProcessState
 
 
 @dataclass(slots=True)

@@ -17,8 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, NamedTuple
 
-from ebt.guides.loader import default_guidebook
-from ebt.mapping.mapper import guidebook_mapping, to_segments
+from ebt.mapping.mapper import to_segments
 from ebt.mapping.records import Kind, Meter, Transaction814
 from ebt.market import responses
 from ebt.market.account import AccountAggregate
@@ -100,7 +99,7 @@ class Decider:
         self.seen: set[tuple[str, str]] = set()  # (CES DUNS, BGN02) of requests decided
         self.writes = BatchWrites()
         self.last_code: str | None = None
-        self.mapping = guidebook_mapping(default_guidebook(), "814", market.today)
+        self.mapping = market.mapping("814")
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -266,7 +265,7 @@ class Decider:
     ) -> None:
         row["status"] = "rejected"
         self.last_code = verdict.code
-        meaning = default_guidebook().guide_for("814", self.market.today)
+        meaning = self.market.guide("814")
         text = meaning.code_lists["rejection_reason"].get(verdict.code or "", "") if meaning else ""
         reply = responses.reject(facts.request, self.market.today, verdict.code or "A13", text)
         sender = facts.sender

@@ -10,21 +10,12 @@ there.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from ebt.market.tenancy import new_process
-from ebt.store.schema import (
-    Account,
-    LandlordAgreement,
-    PeriodStatus,
-    Premise,
-    ProcessKind,
-    ServicePeriod,
-    ServiceRole,
-)
+from ebt.market.premises import ServiceUnit
+from ebt.market.rows import ProcessRow
+from ebt.market.service_rows import AgreementRow, ServicePeriodRow
+from ebt.market.vocabulary import PeriodStatus, ProcessKind
 
 
 class LandlordError(ValueError):
@@ -38,47 +29,26 @@ class LandlordChange:
     reversions: int  # reversion periods moved or split
 
 
-def change_landlord(
-    session: Session,
-    *,
-    parent: str,
-    landlord: str,
-    on: date,
-    today: date,
-    now: datetime,
-) -> LandlordChange:
+def change_landlord(unit: ServiceUnit, *, parent: str, landlord: str, on: date) -> LandlordChange:
     """Give every agreement of `parent` and its units to `landlord`'s account from `on`."""
-    top = session.scalar(select(Premise).where(Premise.number == parent))
+    store = unit.store
+    top = store.premise_numbered(parent)
     if top is None:
         raise LandlordError(f"no premise {parent!r}")
-    account = session.scalar(select(Account).where(Account.number == landlord))
+    account = store.account_numbered(landlord)
     if account is None or account.status != "active":
         raise LandlordError(f"the new landlord's account {landlord!r} is not an open account")
-    group = [top, *session.scalars(select(Premise).where(Premise.parent_id == top.id))]
+    group = [top, *store.units(top.id)]
     ids = [p.id for p in group]
     moved = already = 0
-    for agreement in list(
-        session.scalars(select(LandlordAgreement).where(LandlordAgreement.premise_id.in_(ids)))
-    ):
-        current = (agreement.valid_from is None or agreement.valid_from <= on) and (
-            agreement.valid_to is None or on < agreement.valid_to
-        )
+    for agreement in store.agreements(ids):
+        current = agreement.in_force(on)
         if current and agreement.landlord_account_id == account.id:
             already += 1
         if not current or agreement.landlord_account_id == account.id:
             continue
         agreement.valid_to = on
-        session.add(
-            LandlordAgreement(
-                landlord_account_id=account.id,
-                premise_id=agreement.premise_id,
-                service=agreement.service,
-                season_start=agreement.season_start,
-                season_end=agreement.season_end,
-                reverts=agreement.reverts,
-                valid_from=on,
-            )
-        )
+        unit.writes.agreements.append(_carried_on(agreement, account.id, on))
         moved += 1
     if not moved and already:
         raise LandlordError(
@@ -86,41 +56,41 @@ def change_landlord(
         )
     if not moved:
         raise LandlordError(f"no agreement of {parent} or its units is in force on {on}")
-    process = new_process(
-        session,
-        kind=ProcessKind.LANDLORD_CHANGE,
-        account_id=account.id,
-        today=today,
-        now=now,
-        reference=None,
-        effective_on=on,
+    process = unit.new_process(
+        kind=ProcessKind.LANDLORD_CHANGE, account_id=account.id, reference=None, effective_on=on
     )
-    reversions = _move_reversions(session, ids, account.id, on, process.id)
+    reversions = _move_reversions(unit, ids, account.id, on, process)
     return LandlordChange(tuple(p.number for p in group), moved, reversions)
 
 
+def _carried_on(agreement: AgreementRow, landlord_id: int, on: date) -> AgreementRow:
+    """The agreement as it goes on with the new landlord from `on`."""
+    return AgreementRow(
+        landlord_account_id=landlord_id,
+        premise_id=agreement.premise_id,
+        service=agreement.service,
+        season_start=agreement.season_start,
+        season_end=agreement.season_end,
+        reverts=agreement.reverts,
+        valid_from=on,
+    )
+
+
 def _move_reversions(
-    session: Session, premise_ids: list[int], landlord_id: int, on: date, process_id: int
+    unit: ServiceUnit, premise_ids: list[int], landlord_id: int, on: date, process: ProcessRow
 ) -> int:
     count = 0
-    for period in list(
-        session.scalars(
-            select(ServicePeriod)
-            .where(ServicePeriod.premise_id.in_(premise_ids))
-            .where(ServicePeriod.role == str(ServiceRole.LANDLORD))
-            .where(ServicePeriod.status != str(PeriodStatus.CANCELLED))
-        )
-    ):
+    for period in unit.store.landlord_periods(premise_ids):
         if period.account_id == landlord_id or (period.end is not None and period.end <= on):
             continue
-        if _is_house_account(session, period):
+        if _is_house_account(unit, period):
             continue
         count += 1
         if period.start >= on:
             period.account_id = landlord_id
             continue
-        session.add(
-            ServicePeriod(
+        unit.add_period(
+            ServicePeriodRow(
                 premise_id=period.premise_id,
                 account_id=landlord_id,
                 service=period.service,
@@ -128,14 +98,14 @@ def _move_reversions(
                 start=on,
                 end=period.end,
                 status=str(PeriodStatus.PENDING),
-                process_id=process_id,
+                process=process,
             )
         )
         period.end = on
     return count
 
 
-def _is_house_account(session: Session, period: ServicePeriod) -> bool:
+def _is_house_account(unit: ServiceUnit, period: ServicePeriodRow) -> bool:
     """The landlord's own account at its own premise (the building's common meter)."""
-    account = session.get(Account, period.account_id)
+    account = unit.store.account(period.account_id)
     return account is not None and account.premise_id == period.premise_id

@@ -10,28 +10,17 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, sessionmaker
-
-from ebt.guides.loader import default_guidebook
-from ebt.mapping.mapper import guidebook_mapping, to_segments
+from ebt.mapping.mapper import to_segments
 from ebt.mapping.records import Meter as MeterRecord
 from ebt.mapping.records import Transaction814
 from ebt.market.account import AccountAggregate
-from ebt.market.decider import Market
 from ebt.market.notices import meter_change_notice, notice_reference
-from ebt.market.tenancy import PremiseService, new_process
-from ebt.store.bulk import read_accounts, read_periods
-from ebt.store.market_reader import read_reference
-from ebt.store.schema import (
-    Account,
-    Meter,
-    MeterInstallation,
-    MeterRead,
-    Outbox,
-    Premise,
-    ProcessKind,
-)
+from ebt.market.ports import Meters
+from ebt.market.premises import ServiceUnit
+from ebt.market.reference import Market, Reference
+from ebt.market.rows import AccountRow
+from ebt.market.service_rows import InstallationRow, MeterReadRow, MeterRow
+from ebt.market.vocabulary import ProcessKind
 
 
 class ExchangeError(ValueError):
@@ -66,105 +55,83 @@ class ExchangeResult:
     installed: NewMeter  # as recorded, nothing left to the removed meter's
 
 
-def exchange_meter(
-    sessions: sessionmaker[Session], market: Market, exchange: Exchange
-) -> ExchangeResult:
-    """Record the exchange and queue the CES notices, in one database transaction."""
-    with sessions() as session:
-        installed = _installation(session, exchange)
-        removed = session.get(Meter, installed.meter_id)
-        assert removed is not None
-        exchange = replace(exchange, new=_like(exchange.new, removed))
-        meter = _new_meter(session, exchange.new, removed)
-        installed.removed_on = exchange.on
-        session.add(
-            MeterInstallation(
-                meter_id=meter.id, premise_id=installed.premise_id, installed_on=exchange.on
+def exchange_meter(unit: ServiceUnit, market: Market, exchange: Exchange) -> ExchangeResult:
+    """Record the exchange and queue the CES notices."""
+    store = unit.store
+    installed = _installation(store, exchange)
+    removed = store.meter(installed.meter_id or 0)
+    assert removed is not None
+    exchange = replace(exchange, new=_like(exchange.new, removed))
+    meter = _new_meter(unit, exchange.new, removed)
+    installed.removed_on = exchange.on
+    premise_id = installed.premise_id
+    unit.writes.installations.append(
+        InstallationRow(
+            premise_id=premise_id, installed_on=exchange.on, meter_id=meter.id, meter=meter
+        )
+    )
+    accounts = [
+        account
+        for account in sorted(store.accounts_at(premise_id), key=lambda a: a.number)
+        # an account final (moved out) by the day of the exchange has no part in it
+        if account.status == "active" or (account.closed_on and account.closed_on > exchange.on)
+    ]
+    holder = _holder(unit, premise_id, exchange.on, accounts)
+    for meter_id, new, kind, value in (
+        (installed.meter_id, None, "exchange", exchange.removed_read),
+        (meter.id, meter, "first", exchange.first_read),
+    ):
+        unit.writes.reads.append(
+            MeterReadRow(
+                account_id=holder,
+                read_on=exchange.on,
+                kind=kind,
+                value=value,
+                meter_id=meter_id,
+                meter=new,
             )
         )
-        accounts = [
-            account
-            for account in session.scalars(
-                select(Account)
-                .where(Account.premise_id == installed.premise_id)
-                .where(Account.status != "closed")
-                .order_by(Account.number)
-            )
-            # an account final (moved out) by the day of the exchange has no part in it
-            if account.status == "active" or (account.closed_on and account.closed_on > exchange.on)
-        ]
-        holder = _holder(session, installed.premise_id, exchange.on, accounts, market.today)
-        for meter_id, kind, value in (
-            (installed.meter_id, "exchange", exchange.removed_read),
-            (meter.id, "first", exchange.first_read),
-        ):
-            session.add(
-                MeterRead(
-                    meter_id=meter_id,
-                    account_id=holder,
-                    read_on=exchange.on,
-                    kind=kind,
-                    value=value,
-                )
-            )
-        notices = _notify(session, market, exchange, accounts)
-        premise = installed.premise_id
-        row = session.get(Premise, premise)
-        result = ExchangeResult(
-            row.number if row else str(premise),
-            tuple(a.number for a in accounts),
-            notices,
-            exchange.new,
-        )
-        session.commit()
-    return result
+    notices = _notify(unit, market, exchange, accounts, store.reference())
+    row = store.premise(premise_id)
+    return ExchangeResult(
+        row.number if row else str(premise_id),
+        tuple(a.number for a in accounts),
+        notices,
+        exchange.new,
+    )
 
 
-def _holder(
-    session: Session, premise_id: int, on: date, accounts: list[Account], today: date
-) -> int | None:
+def _holder(unit: ServiceUnit, premise_id: int, on: date, accounts: list[AccountRow]) -> int | None:
     """The account the reads belong to: the one taking the service at the premise that
     day, else the first of `accounts`."""
-    period = PremiseService(session, premise_id, today=today).covering(on)
+    period = unit.premise(premise_id).covering(on)
     ids = [a.id for a in accounts]
     if period is not None and period.account_id in ids:
         return period.account_id
     return ids[0] if ids else None
 
 
-def _installation(session: Session, exchange: Exchange) -> MeterInstallation:
+def _installation(store: Meters, exchange: Exchange) -> InstallationRow:
     if exchange.new.number == exchange.removed:
         raise ExchangeError(
             f"meter {exchange.removed} is both the meter removed and the one installed: "
             "give the number of the meter put in"
         )
-    removed = session.scalar(select(Meter).where(Meter.number == exchange.removed))
-    if removed is None:
+    removed = store.meter_numbered(exchange.removed)
+    if removed is None or removed.id is None:
         raise ExchangeError(f"no meter {exchange.removed!r}; ebt find --meter shows meters")
-    installed = session.scalar(
-        select(MeterInstallation)
-        .where(MeterInstallation.meter_id == removed.id)
-        .where(MeterInstallation.installed_on < exchange.on)
-        .where(
-            or_(MeterInstallation.removed_on.is_(None), MeterInstallation.removed_on > exchange.on)
-        )
-    )
+    installed = store.installation_on(removed.id, exchange.on)
     if installed is None:
         raise ExchangeError(
             f"meter {exchange.removed} is not installed anywhere on {exchange.on} "
             "(or was installed that very day)"
         )
-    later = session.scalar(
-        select(MeterInstallation.id)
-        .where(MeterInstallation.meter_id == removed.id)
-        .where(MeterInstallation.installed_on > exchange.on)
-    )
-    if installed.removed_on is not None or later is not None:
+    if installed.removed_on is not None or store.installed_after(removed.id, exchange.on):
         raise ExchangeError(f"meter {exchange.removed} already has a removal after {exchange.on}")
     return installed
 
 
-def _like(new: NewMeter, removed: Meter) -> NewMeter:
+def _like(new: NewMeter, removed: MeterRow) -> NewMeter:
     """`new` with what was not given taken from the removed meter (a like-for-like exchange)."""
     return NewMeter(
         number=new.number,
@@ -177,23 +144,18 @@ def _like(new: NewMeter, removed: Meter) -> NewMeter:
     )
 
 
-def _new_meter(session: Session, new: NewMeter, removed: Meter) -> Meter:
+def _new_meter(unit: ServiceUnit, new: NewMeter, removed: MeterRow) -> MeterRow:
     """The meter put in (`new` complete by `_like`); the reactive and demand multipliers go
     with the removed meter's when the multiplier is the same (like for like)."""
     assert new.type is not None and new.multiplier is not None
     like = new.multiplier == removed.multiplier_active and new.type == removed.type
-    meter = session.scalar(select(Meter).where(Meter.number == new.number))
+    meter = unit.store.meter_numbered(new.number)
     if meter is not None:
-        busy = session.scalar(
-            select(MeterInstallation.id)
-            .where(MeterInstallation.meter_id == meter.id)
-            .where(MeterInstallation.removed_on.is_(None))
-        )
-        if busy is not None:
+        if unit.store.in_service(meter.id or 0):
             raise ExchangeError(f"meter {new.number} is installed elsewhere; remove it first")
         meter.multiplier_active = new.multiplier
         return meter
-    meter = Meter(
+    meter = MeterRow(
         number=new.number,
         type=new.type,
         smart=bool(new.smart),
@@ -202,31 +164,30 @@ def _new_meter(session: Session, new: NewMeter, removed: Meter) -> Meter:
         multiplier_demand=removed.multiplier_demand if like else None,
         rate_structures=new.rate_structures or "FLAT",
     )
-    session.add(meter)
-    session.flush()
+    unit.writes.meters.append(meter)
     return meter
 
 
 def _notify(
-    session: Session, market: Market, exchange: Exchange, accounts: list[Account]
+    unit: ServiceUnit,
+    market: Market,
+    exchange: Exchange,
+    accounts: list[AccountRow],
+    reference: Reference,
 ) -> tuple[Transaction814, ...]:
-    reference = read_reference(session)
-    mapping = guidebook_mapping(default_guidebook(), "814", market.today)
+    mapping = market.mapping("814")
     new = exchange.new
     assert new.type is not None and new.multiplier is not None
     record = MeterRecord(new.number, new.type, new.multiplier)
     sent: list[Transaction814] = []
     for account in accounts:
-        aggregate = AccountAggregate(read_accounts(session, [account.number])[0])
-        aggregate.periods.extend(read_periods(session, [account.id], {}))
+        aggregate = AccountAggregate(account)
+        aggregate.periods.extend(unit.store.supplier_periods(account.id))
         serving = aggregate.supplier_on(exchange.on)
         bgn = notice_reference("X", account.number, new.number, exchange.on)
-        process = new_process(
-            session,
+        process = unit.new_process(
             kind=ProcessKind.METER_EXCHANGE,
             account_id=account.id,
-            today=market.today,
-            now=market.now,
             reference=bgn,
             effective_on=exchange.on,
         )
@@ -239,23 +200,24 @@ def _notify(
             continue
         notice = meter_change_notice(
             reference=bgn,
-            today=market.today,
+            today=unit.today,
             account=account.number,
             td=reference.td,
             ces=ces,
             effective=exchange.on,
             meter=record,
         )
-        session.add(
-            Outbox(
-                recipient=ces.duns,
-                set_id="814",
-                kind=str(notice.kind),
-                body=json.dumps(to_segments(notice, mapping)),
-                process_id=process.id,
-                account_number=account.number,
-                created_at=market.now,
-            )
+        unit.writes.outbox.append(
+            {
+                "recipient": ces.duns,
+                "set_id": "814",
+                "kind": str(notice.kind),
+                "body": json.dumps(to_segments(notice, mapping)),
+                "process": process,
+                "transaction": None,
+                "account_number": account.number,
+                "created_at": unit.now,
+            }
         )
         sent.append(notice)
     return tuple(sent)

@@ -4,7 +4,7 @@ A move (domain §4 Moves, §5) is decided on `MoveFacts`: the old and new accoun
 the customer gave, the CES serving the old account and whether its rate can go on at the
 new location. A reversion (§6) is decided on `ReversionFacts`: what the landlord agreement
 of the premise says for the service on the day it would revert. The registries are merged
-with `ebt.market.predicates.PREDICATES` when the rule book loads (`ebt.market.setup`).
+with `ebt.market.predicates.PREDICATES` when the rule book loads (`ebt.data.market`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The customer calls the T&D with the move-out date (the final read at the old location: the
 last day of service there is the day before), the move-in date (the first day at the new
 location), the new T&D account if known, and whether they want Standard Offer. The `move`
-table decides:
+table decides, and its outcome picks the handler (`MOVES`):
 
 - `seamless_move`: the CES serving the old account keeps the customer at the new account
   from the move-in date, on the same terms; it gets a change notice (new account in REF*12,
@@ -17,44 +17,31 @@ Whatever was decided, the old account gets its final read and is final from the 
 date (no supplier serves it after), its final bill is transferred to the new account, every
 provider at the old location hears (the serving CES; a CES whose pending enrollment there is
 cancelled gets a drop notice), the service at the old premise stops (and may revert to the
-landlord), the new account's service starts, and the customer's confirmation is recorded.
-After a final bill with a CES, its receivable is carried for one more bill and then written
-off (`ebt.market.activation`).
+landlord), the new account's service starts, and the customer's confirmation is recorded
+(`ebt.market.relocation.carry_out`). After a final bill with a CES, its receivable is carried
+for one more bill and then written off (`ebt.market.activation`). `ebt.services.moves.move`
+runs both in one database transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-
-from sqlalchemy.orm import Session, sessionmaker
 
 from ebt.mapping.records import Transaction814
 from ebt.market import responses
 from ebt.market.account import AccountAggregate
-from ebt.market.decider import Decider, Market, Reference
+from ebt.market.decider import Decider
 from ebt.market.facts import Partner
 from ebt.market.move_rules import MOVE_PREDICATES, MoveFacts
 from ebt.market.notices import account_change_notice, notice_reference
+from ebt.market.outcomes import TableHandlers
 from ebt.market.predicates import required_structure
-from ebt.market.reads import Reading, record_reads
-from ebt.market.requests import REQUESTS
+from ebt.market.reads import Reading
 from ebt.market.rows import PeriodRow, ProcessRow
-from ebt.market.tenancy import start_service, stop_service
+from ebt.market.vocabulary import PeriodStatus, ProcessKind, ProcessState
 from ebt.rules.tables import Verdict, evaluate
-from ebt.store.market_reader import SqlMarketReader
-from ebt.store.schema import (
-    Account,
-    FinalBill,
-    Move,
-    PeriodStatus,
-    Premise,
-    Process,
-    ProcessKind,
-    ProcessState,
-    WorkItem,
-)
-from ebt.store.unit_of_work import write_batch
 
 SUPPLIER_CHANGES = frozenset({"enrollment", "switch"})
 
@@ -86,8 +73,8 @@ class MoveResult:
 
 
 @dataclass(slots=True)
-class _Plan:
-    """What the decision left for the store-side steps."""
+class MovePlan:
+    """What the decision left for the steps at the premises (`carry_out`)."""
 
     request: MoveRequest
     verdict: Verdict
@@ -105,7 +92,9 @@ class MoveDecider(Decider):
     """Decides a move against the account aggregates and applies the supplier side:
     supplier periods, the decision and the notices to CESs (in the outbox)."""
 
-    def decide(self, request: MoveRequest) -> _Plan:
+    def decide(self, request: MoveRequest) -> MovePlan:
+        if request.new_account == request.old_account:
+            raise MoveError(f"the new account is the old one ({request.old_account})")
         numbers = {request.old_account} | ({request.new_account} if request.new_account else set())
         self.load_accounts(sorted(numbers))
         old = self.accounts.get(request.old_account)
@@ -114,7 +103,7 @@ class MoveDecider(Decider):
         serving = old.supplier_on(last_day) if old else None
         ces = self.reference.by_id.get(serving) if serving is not None else None
         facts = self._move_facts(request, old, new, ces)
-        table = self.market.rulebook.table_for("move", self.market.today)
+        table = self.market.rulebook.table_for(MOVES.table, self.market.today)
         verdict = evaluate(table, facts, MOVE_PREDICATES)
         reference = notice_reference(
             "M", request.old_account, request.new_account, request.move_out, request.called_on
@@ -122,18 +111,8 @@ class MoveDecider(Decider):
         process = self._move_process(verdict, reference, old, ces, request)
         self.decision(verdict, None, process, reference)
         reads = self.reference.reads.get(old.account.bill_cycle, []) if old else []
-        plan = _Plan(request, verdict, reference, process, old, new, ces, [], reads)
-        if verdict.outcome != "reject":
-            assert old is not None
-            self._refuse_undoing(request, old)
-            self._final_timeline(plan, old)
-            if verdict.outcome == "seamless_move":
-                self._seamless(plan)
-            elif verdict.outcome == "final_move":
-                self._finaled(plan)
-            if new is not None:
-                serving_new = new.supplier_on(request.move_in)
-                plan.next_ces = self.reference.by_id.get(serving_new) if serving_new else None
+        plan = MovePlan(request, verdict, reference, process, old, new, ces, [], reads)
+        MOVES.handlers[verdict.outcome](self, plan)
         return plan
 
     def _move_facts(
@@ -203,7 +182,21 @@ class MoveDecider(Decider):
         self.writes.processes.append(process)
         return process
 
-    def _final_timeline(self, plan: _Plan, old: AccountAggregate) -> None:
+    def leave_old(self, plan: MovePlan) -> None:
+        """Every accepted move: a wrong move-out date is refused, and no supplier serves
+        the old account from the move-out date."""
+        assert plan.old is not None
+        self._refuse_undoing(plan.request, plan.old)
+        self._final_timeline(plan, plan.old)
+
+    def find_next(self, plan: MovePlan) -> None:
+        """Who supplies the new account on the move-in date, for the confirmation."""
+        new = plan.new
+        if new is not None:
+            serving_new = new.supplier_on(plan.request.move_in)
+            plan.next_ces = self.reference.by_id.get(serving_new) if serving_new else None
+
+    def _final_timeline(self, plan: MovePlan, old: AccountAggregate) -> None:
         """No supplier serves the old account from the move-out date: its periods end
         there and later ones are cancelled, with the processes that would have started
         them; a CES whose service there is cancelled is told with a drop notice."""
@@ -232,7 +225,7 @@ class MoveDecider(Decider):
                     "service already given; check the date"
                 )
 
-    def _tell_cancelled(self, plan: _Plan, period: PeriodRow, account: str) -> None:
+    def _tell_cancelled(self, plan: MovePlan, period: PeriodRow, account: str) -> None:
         """A drop notice to a CES whose service on `account`, pending from `period.start`,
         the move cancels (one the move itself tells otherwise is left out); it names no
         other supplier. It belongs to the enrollment or switch cancelled, if one was."""
@@ -253,7 +246,8 @@ class MoveDecider(Decider):
         self.send(notice, owner, None)
         plan.notices.append(notice)
 
-    def _seamless(self, plan: _Plan) -> None:
+    def seamless(self, plan: MovePlan) -> None:
+        """The CES goes on serving the customer at the new account, on the same terms."""
         old, new, ces = plan.old, plan.new, plan.ces
         assert old is not None and new is not None and ces is not None
         request = plan.request
@@ -284,7 +278,8 @@ class MoveDecider(Decider):
         self.send(notice, plan.process, None)
         plan.notices.append(notice)
 
-    def _finaled(self, plan: _Plan) -> None:
+    def finaled(self, plan: MovePlan) -> None:
+        """The CES relationship ends on the move-out date: a drop notice tells the CES."""
         ces = plan.ces
         assert ces is not None
         notice = responses.standard_offer_notice(
@@ -299,190 +294,33 @@ class MoveDecider(Decider):
         plan.notices.append(notice)
 
 
-def move(
-    sessions: sessionmaker[Session],
-    market: Market,
-    request: MoveRequest,
-    reference: Reference | None = None,
-) -> MoveResult:
-    """Decide the customer's move, carry it out and commit, in one database transaction.
-    A caller making many moves passes the partners and cycle reads (`Reference`) it read
-    once."""
-    if request.new_account == request.old_account:
-        raise MoveError(f"the new account is the old one ({request.old_account})")
-    with sessions() as session:
-        decider = MoveDecider(SqlMarketReader(session), market, REQUESTS, reference=reference)
-        plan = decider.decide(request)
-        write_batch(session, decider.flush())
-        confirmation = None
-        if plan.verdict.outcome != "reject":
-            confirmation = _carry_out(session, market, plan)
-        session.commit()
-    return MoveResult(plan.verdict, plan.reference, tuple(plan.notices), confirmation)
+def _seamless_move(decider: MoveDecider, plan: MovePlan) -> None:
+    decider.leave_old(plan)
+    decider.seamless(plan)
+    decider.find_next(plan)
 
 
-def _carry_out(session: Session, market: Market, plan: _Plan) -> str:
-    """The store-side steps every accepted move takes: final read, the old account final,
-    service stopped (and perhaps reverted) and started, final bill, confirmation. The
-    decision's rows are written by now (`MoveDecider.flush`): these steps work on the
-    store's own objects for them."""
-    request = plan.request
-    process = session.get(Process, plan.process.id)
-    old = session.get(Account, plan.old.account.id) if plan.old else None
-    new = session.get(Account, plan.new.account.id) if plan.new else None
-    assert old is not None and process is not None
-    record_reads(
-        session,
-        premise_id=old.premise_id,
-        account_id=old.id,
-        on=request.move_out,
-        kind="final",
-        reading=request.final_read,
-        process_id=process.id,
-        now=market.now,
-    )
-    stop_service(
-        session,
-        market.rulebook,
-        account=old,
-        end=request.move_out,
-        process=process,
-        today=market.today,
-        now=market.now,
-    )
-    old.status = "final"
-    old.closed_on = request.move_out
-    if new is not None:
-        _start_new(session, market, plan, new, process)
-    bill = _final_bill(session, market, plan, old, new, process)
-    text = confirmation(session, plan, old, new, bill)
-    session.add(
-        Move(
-            process_id=process.id,
-            old_account_id=old.id,
-            new_account_id=new.id if new else None,
-            called_on=request.called_on,
-            move_out=request.move_out,
-            move_in=request.move_in,
-            standard_offer_chosen=request.standard_offer,
-            seamless=plan.verdict.outcome == "seamless_move",
-            ces_id=plan.ces.id if plan.ces else None,
-            confirmation=text,
-        )
-    )
-    return text
+def _final_move(decider: MoveDecider, plan: MovePlan) -> None:
+    decider.leave_old(plan)
+    decider.finaled(plan)
+    decider.find_next(plan)
 
 
-def _start_new(
-    session: Session, market: Market, plan: _Plan, new: Account, process: Process
-) -> None:
-    request = plan.request
-    start_service(
-        session,
-        account=new,
-        premise_id=new.premise_id,
-        on=request.move_in,
-        process=process,
-        now=market.now,
-        existing_ok=True,
-    )
-    record_reads(
-        session,
-        premise_id=new.premise_id,
-        account_id=new.id,
-        on=request.move_in,
-        kind="start",
-        reading=request.start_read,
-        process_id=process.id,
-        now=market.now,
-    )
+def _plain_move(decider: MoveDecider, plan: MovePlan) -> None:
+    decider.leave_old(plan)
+    decider.find_next(plan)
 
 
-def _final_bill(
-    session: Session,
-    market: Market,
-    plan: _Plan,
-    old: Account,
-    new: Account | None,
-    process: Process,
-) -> FinalBill:
-    """The final bill at the old account, transferred to the new one; after a final bill
-    with a CES (the relationship finaled), its receivable is carried for one more bill."""
-    request = plan.request
-    finaled = plan.ces if plan.verdict.outcome == "final_move" else None
-    carried = None
-    if finaled is not None:
-        reads = [r for r in plan.reads if r > request.move_out]
-        wanted = market.parameters.receivable_carried_bills
-        carried = reads[wanted - 1] if wanted and len(reads) >= wanted else None
-        if carried is None and wanted:
-            _work(session, market, old, process, "no cycle read to carry the receivable to")
-    if new is None:
-        _work(
-            session,
-            market,
-            old,
-            process,
-            "transfer the final bill once the customer's new account is known",
-        )
-    bill = FinalBill(
-        account_id=old.id,
-        process_id=process.id,
-        bill_date=request.move_out,
-        transferred_to_account_id=new.id if new else None,
-        ces_id=finaled.id if finaled else None,
-        receivable_carried_until=carried,
-    )
-    session.add(bill)
-    return bill
+def _rejected(decider: MoveDecider, plan: MovePlan) -> None:
+    """Nothing changes but the rejected process and its decision."""
 
 
-def _work(session: Session, market: Market, account: Account, process: Process, text: str) -> None:
-    session.add(
-        WorkItem(
-            kind="final_bill",
-            account_id=account.id,
-            process_id=process.id,
-            description=f"account {account.number}: {text}",
-            status="open",
-            created_at=market.now,
-        )
-    )
-
-
-def confirmation(
-    session: Session, plan: _Plan, old: Account, new: Account | None, bill: FinalBill
-) -> str:
-    """What the customer is told: the final read and bill, and who supplies them next."""
-    request = plan.request
-    where = _address(session, new.premise_id) if new else "your new address"
-    lines = [
-        f"Move from account {old.number} ({_address(session, old.premise_id)}): final meter "
-        f"read on {request.move_out}; the final bill goes "
-        + (f"to your new account {new.number}." if new else "to you."),
-    ]
-    ces, after = plan.ces, plan.next_ces
-    outcome = plan.verdict.outcome
-    if outcome == "seamless_move" and ces is not None and new is not None:
-        lines.append(f"{ces.name} goes on supplying you at {where} from {request.move_in}.")
-    elif outcome == "final_move" and ces is not None:
-        lines.append(f"Your supply from {ces.name} ends on {request.move_out};")
-    if outcome == "seamless_move":
-        pass
-    elif after is not None:  # a CES already serves the new account (not the one finaled)
-        lines.append(f"{after.name} supplies you at {where} from {request.move_in}.")
-    elif outcome == "final_move":
-        lines.append(
-            f"at {where} you are on Standard Offer service unless you enroll with a supplier again."
-        )
-    else:
-        lines.append(f"At {where} you are on Standard Offer service from {request.move_in}.")
-    return " ".join(lines)
-
-
-def _address(session: Session, premise_id: int) -> str:
-    premise = session.get(Premise, premise_id)
-    if premise is None:
-        return "?"
-    unit = f" {premise.street2}" if premise.street2 else ""
-    return f"{premise.street}{unit}, {premise.city}"
+MOVES: TableHandlers[Callable[[MoveDecider, MovePlan], None]] = TableHandlers(
+    "move",
+    {
+        "seamless_move": _seamless_move,
+        "final_move": _final_move,
+        "move": _plain_move,
+        "reject": _rejected,
+    },
+)

@@ -1,13 +1,18 @@
 """Every outcome a decision table may end in, defined once: the tables that may reach it and,
 for a request accepted with it, the process it becomes. The rule loader refuses a table that
-ends anywhere else; the deciders' handler registries are checked against it."""
+ends anywhere else; the deciders' handler registries are checked against it
+(`TableHandlers.check`, `ebt.market.handlers`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from ebt.market.vocabulary import ProcessKind
+from ebt.rules.tables import RuleBook, RuleError
+
+H = TypeVar("H")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,3 +63,23 @@ OUTCOMES: Mapping[str, Outcome] = {
 def outcomes_by_table() -> dict[str, set[str] | None]:
     """For the rule loader: each outcome and the tables that may end in it (None: any)."""
     return {name: set(o.tables) or None for name, o in OUTCOMES.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class TableHandlers(Generic[H]):
+    """What a process does for each outcome of its table (the T&D's `move` and
+    `landlord_reversion` tables): one handler per outcome, held in an explicit registry."""
+
+    table: str
+    handlers: Mapping[str, H]
+
+    def check(self, rulebook: RuleBook) -> None:
+        """Every outcome every version of the table can end in has a handler, and every
+        handler an outcome; raise RuleError otherwise."""
+        for table in rulebook.versions(self.table):
+            ends = {o.name for o in table.outcomes()}
+            if ends != set(self.handlers):
+                raise RuleError(
+                    f"table {table.name} {table.version} ends in {sorted(ends)}, but its "
+                    f"handlers are for {sorted(self.handlers)}"
+                )

@@ -7,13 +7,14 @@ becomes a work item for a person to get the read.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
-
-from ebt.store.schema import Meter, MeterInstallation, MeterRead, WorkItem
+from ebt.market.premises import ServiceUnit
+from ebt.market.rows import ProcessRow
+from ebt.market.service_rows import MeterReadRow
 
 Reading = dict[str, Decimal] | Decimal | None
 """Values by meter number, one value for a premise's only meter, or none given."""
@@ -23,21 +24,12 @@ class ReadError(ValueError):
     """A reading names a meter that is not at the premise, or is ambiguous."""
 
 
-def meters_at(session: Session, premise_id: int, on: date) -> list[Meter]:
-    """The meters installed at the premise on `on`, by number."""
-    return list(
-        session.scalars(
-            select(Meter)
-            .join(MeterInstallation, MeterInstallation.meter_id == Meter.id)
-            .where(MeterInstallation.premise_id == premise_id)
-            .where(MeterInstallation.installed_on <= on)
-            .where(or_(MeterInstallation.removed_on.is_(None), MeterInstallation.removed_on > on))
-            .order_by(Meter.number)
-        )
-    )
+class Numbered(Protocol):
+    @property
+    def number(self) -> str: ...
 
 
-def values_by_meter(meters: list[Meter], reading: Reading) -> dict[str, Decimal]:
+def values_by_meter(meters: Sequence[Numbered], reading: Reading) -> dict[str, Decimal]:
     """`reading` checked against the premise's meters."""
     if reading is None:
         return {}
@@ -58,43 +50,38 @@ def values_by_meter(meters: list[Meter], reading: Reading) -> dict[str, Decimal]
     return dict(reading)
 
 
-def record_reads(
-    session: Session,
+def take_reads(
+    unit: ServiceUnit,
     *,
     premise_id: int,
     account_id: int | None,
     on: date,
     kind: str,
     reading: Reading,
-    process_id: int | None,
-    now: datetime,
-) -> list[MeterRead]:
-    """One read of `kind` per meter at the premise on `on`; a work item for each meter the
-    reading has no value for."""
-    meters = meters_at(session, premise_id, on)
+    process: ProcessRow | None,
+) -> list[MeterReadRow]:
+    """One read of `kind` per meter at the premise on `on`; a work item (belonging to
+    `process`) for each meter the reading has no value for."""
+    meters = unit.store.meters_at(premise_id, on)
     values = values_by_meter(meters, reading)
-    rows: list[MeterRead] = []
+    rows: list[MeterReadRow] = []
     for meter in meters:
         if meter.number not in values:
-            session.add(
-                WorkItem(
-                    kind="read_missing",
-                    account_id=account_id,
-                    process_id=process_id,
-                    description=f"get the {kind} read of meter {meter.number} on {on}",
-                    status="open",
-                    created_at=now,
-                )
+            unit.work_item(
+                "read_missing",
+                account_id=account_id,
+                process=process,
+                text=f"get the {kind} read of meter {meter.number} on {on}",
             )
             continue
-        row = MeterRead(
-            meter_id=meter.id,
+        row = MeterReadRow(
             account_id=account_id,
             read_on=on,
             kind=kind,
             value=values[meter.number],
+            meter_id=meter.id,
         )
-        session.add(row)
+        unit.writes.reads.append(row)
         rows.append(row)
     return rows
 

@@ -3,11 +3,14 @@ the cycle read schedule, read once per run (`ebt.store.market_reader.read_refere
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from ebt.calendar import MaineCalendar
+from ebt.guides.loader import GuideBook
+from ebt.guides.model import Guide
+from ebt.mapping.mapper import MappingError, SetMapping
 from ebt.market.facts import Partner
 from ebt.rules.parameters import Parameters
 from ebt.rules.tables import Answer, RuleBook, stored_steps
@@ -15,13 +18,27 @@ from ebt.rules.tables import Answer, RuleBook, stored_steps
 
 @dataclass(frozen=True, slots=True)
 class Market:
-    """What decisions need besides the store: rules, parameters, calendar, the clock."""
+    """What decisions need besides the store: rules, parameters, calendar, the clock, and
+    the guides and mappings answers are written with (read by the edge: `ebt.data.market`)."""
 
     rulebook: RuleBook
     parameters: Parameters
     calendar: MaineCalendar
     today: date
     now: datetime
+    guides: GuideBook
+    mappings: Callable[[Guide], SetMapping]  # a guide's mapping, compiled once
+
+    def guide(self, set_id: str) -> Guide | None:
+        """The guide of `set_id` in force today."""
+        return self.guides.guide_for(set_id, self.today)
+
+    def mapping(self, set_id: str) -> SetMapping:
+        """The mapping of `set_id` under the guide in force today."""
+        guide = self.guide(set_id)
+        if guide is None:
+            raise MappingError(f"no {set_id} guide is in force on {self.today}")
+        return self.mappings(guide)
 
 
 class Reference:

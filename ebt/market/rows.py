@@ -9,6 +9,7 @@ store's column names; nothing here knows the database.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,6 +27,7 @@ class AccountRow(NamedTuple):
     status: str
     services: str
     rate_class: str | None
+    opened_on: date
     closed_on: date | None
 
 
@@ -45,6 +47,9 @@ class ProcessRow:
     detail: str | None = None
     id: int | None = None
     saved: tuple[Any, ...] | None = None  # the changeable values as read; None: a new row
+    # what the process carries (`detail` is its JSON), noted while rows it names may not be
+    # written yet: they are held as objects, and written by id (`notes_json`)
+    notes: dict[str, Any] | None = None
 
     CHANGEABLE = ("ces_id", "state", "effective_on", "fee", "detail")
 
@@ -88,3 +93,16 @@ class PeriodRow:
             self.ces_rate_code,
             self.ces_account,
         )
+
+
+def notes_json(notes: dict[str, Any]) -> str:
+    """A process's notes as its `detail` keeps them: the rows they hold by id (the store
+    writes them first)."""
+    return json.dumps(notes, default=_row_id)
+
+
+def _row_id(row: Any) -> int:
+    row_id = getattr(row, "id", None)
+    if not isinstance(row_id, int):
+        raise TypeError(f"{row!r} is noted before it has an id")
+    return row_id

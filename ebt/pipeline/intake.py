@@ -26,13 +26,12 @@ from ebt.channel import Channel, ChannelCheck, Registry
 from ebt.check import FileFindings, GroupStart, InterchangeStart, SetResult
 from ebt.findings import Finding
 from ebt.formats.detect import checker_for
-from ebt.guides.loader import default_guidebook
-from ebt.mapping.mapper import guidebook_mapping, iter_segments
+from ebt.mapping.mapper import iter_segments
 from ebt.mapping.records import FunctionalAck
 from ebt.market.inbound import InboundSet
-from ebt.market.outbound import encode_body
 from ebt.market.reference import Market
 from ebt.pipeline.acks import match_acks
+from ebt.pipeline.outbox import encode_body
 from ebt.store.schema import FindingRow, InboundFile, Interchange, Outbox, Transaction
 from ebt.sweep.faults import crash_point
 from ebt.syntax.envelope import GroupEnd, InterchangeEnd
@@ -355,7 +354,7 @@ class _Run:
     def _acknowledgments(self) -> Iterable[Outbox]:
         """The TA1s (under the partner's preference) and 997s the file is owed, each to the
         partner it came from, whatever its envelope names."""
-        mapping = guidebook_mapping(default_guidebook(), "997", self.market.today)
+        mapping = self.market.mapping("997")
         now, terms = self.market.now, self.terms
         for recipient, answer in self.answers:
             ta1 = _ta1(answer, terms.ta1)

@@ -7,9 +7,9 @@ from dataclasses import dataclass, fields
 from datetime import date
 from functools import cache
 
-from ebt.market.setup import load_rules
+from ebt.data.market import load_rules
+from ebt.data.rules import load_parameter_book
 from ebt.queries.codes import meaning
-from ebt.rules.parameters import load_parameter_book
 from ebt.rules.tables import Next, Outcome, RuleBook, Table
 
 

@@ -2,21 +2,19 @@
 
 Each `rules/parameters-<version>.json` gives every number explicitly; money is written as a
 string ("35.00") so that it is read as an exact `Decimal`. The version in force on a date is
-the latest whose `valid_from` is on or before it.
+the latest whose `valid_from` is on or before it. The files are read by `ebt.data.rules`;
+this module builds and checks the parameters from what they hold, naming the file.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from functools import cache
 from itertools import pairwise
-from pathlib import Path
 from typing import Any
 
-from ebt.resources import data_path
 from ebt.rules.tables import PARAMETERS_PREFIX, RuleError
 
 _COUNTS = (
@@ -105,19 +103,16 @@ class ParameterBook:
         raise RuleError(f"there are no parameters of version {version!r}")
 
 
-def load_parameters(path: Path) -> Parameters:
-    """Read one parameters file; every number must be given. Raise RuleError naming the file."""
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise RuleError(f"{path}: {error}") from error
+def build_parameters(raw: Any, *, source: str, file_name: str) -> Parameters:
+    """One version of the parameters from its parsed file; every number must be given and
+    the file named `parameters-<version>.json`. Raise RuleError naming the file (`source`)."""
     try:
         parameters = Parameters(**_converted(raw))
     except ValueError as error:
-        raise RuleError(f"{path}: {error}") from error
+        raise RuleError(f"{source}: {error}") from error
     expected = f"{PARAMETERS_PREFIX}{parameters.version}.json"
-    if path.name != expected:
-        raise RuleError(f"{path}: parameters version {parameters.version} must be in {expected}")
+    if file_name != expected:
+        raise RuleError(f"{source}: parameters version {parameters.version} must be in {expected}")
     return parameters
 
 
@@ -148,25 +143,16 @@ def _money(name: str, value: Any) -> Decimal:
         raise ValueError(f"{name} {value!r} is not an amount") from None
 
 
-def load_parameter_book(folder: Path | None = None) -> ParameterBook:
-    """Read every `parameters-<version>.json` in `folder` (the bundled rules/ by default)."""
-    root = folder or data_path("rules")
-    versions = sorted(
-        (load_parameters(path) for path in sorted(root.glob(f"{PARAMETERS_PREFIX}*.json"))),
-        key=lambda p: p.valid_from,
-    )
-    if not versions:
-        raise RuleError(f"{root}: there is no {PARAMETERS_PREFIX}<version>.json")
-    for earlier, later in pairwise(versions):
+def build_parameter_book(versions: Iterable[Parameters], *, source: str) -> ParameterBook:
+    """Every version, oldest first; `source` names the folder they came from. None at all,
+    or two coming into force on the same date, are refused."""
+    ordered = sorted(versions, key=lambda p: p.valid_from)
+    if not ordered:
+        raise RuleError(f"{source}: there is no {PARAMETERS_PREFIX}<version>.json")
+    for earlier, later in pairwise(ordered):
         if earlier.valid_from == later.valid_from:
             raise RuleError(
-                f"{root}: parameters {earlier.version} and {later.version} "
+                f"{source}: parameters {earlier.version} and {later.version} "
                 f"both come into force on {later.valid_from}"
             )
-    return ParameterBook(tuple(versions))
-
-
-@cache
-def default_parameter_book() -> ParameterBook:
-    """The bundled parameters, loaded once per process."""
-    return load_parameter_book()
+    return ParameterBook(tuple(ordered))

@@ -4,17 +4,18 @@ A table is a set of steps. Each step asks one question, answered by a predicate 
 of the facts, named in the data and looked up in a registry the caller provides), and names
 what follows a yes and what follows a no: another step or an outcome (a name and, for a
 rejection, a code). The engine knows no market: the predicate names, the outcomes each table
-may reach and the codes are all given to the loader, which refuses anything else.
+may reach and the codes are all given to the loader, which refuses anything else. The files
+(`rules/<table>-<version>.json`) are read by `ebt.data.rules`; this module builds and checks
+the tables from what they hold, naming the file in every refusal.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple, TypeAlias, TypeVar
 
@@ -263,35 +264,34 @@ class Vocabulary:
     coded_outcomes: frozenset[str]
 
 
-def load_rulebook(
-    folder: Path,
+def vocabulary(
     *,
     predicates: Mapping[str, Callable[[Any], bool]],
     outcomes: Mapping[str, Collection[str] | None],
     codes: Collection[str],
     coded_outcomes: Collection[str] = frozenset({"reject"}),
-) -> RuleBook:
-    """Read and check every table file (`<table>-<version>.json`) in `folder`."""
-    vocabulary = Vocabulary(
+) -> Vocabulary:
+    """What the tables to be loaded may name."""
+    return Vocabulary(
         predicates=frozenset(predicates),
         outcomes={k: None if v is None else frozenset(v) for k, v in outcomes.items()},
         codes=frozenset(codes),
         coded_outcomes=frozenset(coded_outcomes),
     )
-    if not folder.is_dir():
-        raise RuleError(f"{folder}: the rules folder does not exist")
-    by_name: dict[str, list[tuple[Table, Path]]] = {}
-    for path in sorted(folder.glob("*.json")):
-        if not path.name.startswith(PARAMETERS_PREFIX):
-            table = load_table(path, vocabulary)
-            by_name.setdefault(table.name, []).append((table, path))
+
+
+def build_rulebook(tables: Iterable[tuple[Table, str]], *, source: str) -> RuleBook:
+    """The rule book from checked tables, each with the file it came from; `source` names
+    the folder. Two versions of a table coming into force on the same date are refused."""
+    by_name: dict[str, list[tuple[Table, str]]] = {}
+    for table, where in tables:
+        by_name.setdefault(table.name, []).append((table, where))
     if not by_name:
-        raise RuleError(f"{folder}: there are no decision tables (<table>-<version>.json)")
-    tables = {name: _in_date_order(found) for name, found in by_name.items()}
-    return RuleBook(MappingProxyType(tables))
+        raise RuleError(f"{source}: there are no decision tables (<table>-<version>.json)")
+    return RuleBook(MappingProxyType({n: _in_date_order(f) for n, f in by_name.items()}))
 
 
-def _in_date_order(found: list[tuple[Table, Path]]) -> tuple[Table, ...]:
+def _in_date_order(found: list[tuple[Table, str]]) -> tuple[Table, ...]:
     ordered = sorted(found, key=lambda pair: pair[0].valid_from)
     for (earlier, first), (later, second) in pairwise(ordered):
         if earlier.valid_from == later.valid_from:
@@ -302,13 +302,10 @@ def _in_date_order(found: list[tuple[Table, Path]]) -> tuple[Table, ...]:
     return tuple(table for table, _ in ordered)
 
 
-def load_table(path: Path, vocabulary: Vocabulary) -> Table:
-    """Read one table file and check it against `vocabulary`; raise RuleError naming the file."""
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise RuleError(f"{path}: {error}") from error
-    return _TableReader(path, vocabulary).read(raw)
+def build_table(raw: Any, vocabulary: Vocabulary, *, source: str, file_name: str) -> Table:
+    """One table from its parsed file, checked against `vocabulary`; raise RuleError naming
+    the file (`source`; `file_name` must be `<table>-<version>.json`)."""
+    return _TableReader(source, file_name, vocabulary).read(raw)
 
 
 _TABLE_KEYS = frozenset({"table", "version", "valid_from", "about", "start", "steps"})
@@ -318,8 +315,9 @@ _STEP_KEYS = frozenset({"question", "predicate", "yes", "no"})
 class _TableReader:
     """Turns one file's JSON into a Table, collecting every problem before refusing it."""
 
-    def __init__(self, path: Path, vocabulary: Vocabulary) -> None:
-        self.path = path
+    def __init__(self, source: str, file_name: str, vocabulary: Vocabulary) -> None:
+        self.source = source
+        self.file_name = file_name
         self.vocabulary = vocabulary
         self.problems: list[str] = []
 
@@ -333,9 +331,9 @@ class _TableReader:
         if not self.problems:
             self._check_graph(head["start"], steps)
         if len(self.problems) == 1:
-            raise RuleError(f"{self.path}: {self.problems[0]}")
+            raise RuleError(f"{self.source}: {self.problems[0]}")
         if self.problems:
-            raise RuleError(f"{self.path}:" + "".join(f"\n  {p}" for p in self.problems))
+            raise RuleError(f"{self.source}:" + "".join(f"\n  {p}" for p in self.problems))
         return Table(
             name=head["table"],
             version=head["version"],
@@ -346,7 +344,7 @@ class _TableReader:
         )
 
     def _refuse(self, message: str) -> RuleError:
-        return RuleError(f"{self.path}: {message}")
+        return RuleError(f"{self.source}: {message}")
 
     def _head(self, raw: Any) -> dict[str, Any]:
         if not isinstance(raw, dict):
@@ -358,7 +356,7 @@ class _TableReader:
         if not isinstance(raw["steps"], dict) or not raw["steps"]:
             raise self._refuse("'steps' must be an object with at least one step")
         expected = f"{raw['table']}-{raw['version']}.json"
-        if self.path.name != expected:
+        if self.file_name != expected:
             raise self._refuse(f"table {raw['table']} {raw['version']} must be in {expected}")
         try:
             valid_from = date.fromisoformat(str(raw["valid_from"]))

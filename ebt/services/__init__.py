@@ -1,2 +1,5 @@
-"""The T&D's own processes as commands over the store: each reads what it needs through the
-store, lets the market core decide, and commits the result in one database transaction."""
+"""Commands over the store, one module per process: the T&D's own processes (moves, tenants,
+landlords, the daily activation, meter exchanges, Standard Offer) and the operators' replay
+and reprocessing. Each opens its database transaction, reads through the store's adapters,
+lets the market core decide over plain objects, writes what changed and commits. The command
+line, the scheduler and the benchmarks call these."""

@@ -17,9 +17,10 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ebt.calendar import MaineCalendar
+from ebt.data.market import load_draft, load_rules
+from ebt.data.rules import default_parameter_book
 from ebt.market.replay import Replayed, Replayer, Rules, Stored
-from ebt.market.setup import load_draft, load_rules
-from ebt.rules.parameters import ParameterBook, Parameters, default_parameter_book
+from ebt.rules.parameters import ParameterBook, Parameters
 from ebt.rules.tables import RuleBook, Table
 from ebt.store.schema import Decision, InboundFile, Interchange, Transaction
 

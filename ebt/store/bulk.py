@@ -17,31 +17,11 @@ from sqlalchemy.orm import Session
 
 from ebt.codegen import compile_function
 from ebt.market.rows import AccountRow, PeriodRow, ProcessRow
-from ebt.market.vocabulary import ProcessState
 from ebt.store.schema import Account, Base, Process, SupplierPeriod
 
 ACCOUNT_COLUMNS = [getattr(Account, name) for name in AccountRow._fields]
 PROCESS_COLUMNS = [c.key for c in Process.__table__.columns]
 PERIOD_COLUMNS = [c.key for c in SupplierPeriod.__table__.columns]
-
-
-def read_accounts(session: Session, numbers: Iterable[str]) -> list[AccountRow]:
-    rows = session.execute(select(*ACCOUNT_COLUMNS).where(Account.number.in_(list(numbers))))
-    return [AccountRow(*row) for row in rows]
-
-
-def read_open_processes(session: Session, account_ids: Iterable[int]) -> Iterator[ProcessRow]:
-    """The pending processes of these accounts."""
-    table = table_of(Process)
-    query = (
-        select(table)
-        .where(table.c.account_id.in_(list(account_ids)))
-        .where(table.c.state == ProcessState.PENDING)
-    )
-    for row in session.execute(query).mappings():
-        process = ProcessRow(**{name: row[name] for name in PROCESS_COLUMNS})
-        process.saved = process.snapshot()
-        yield process
 
 
 def read_periods(

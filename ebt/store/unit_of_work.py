@@ -5,20 +5,27 @@ New processes and supplier periods are inserted with executemany (ids returned i
 then handed on to the rows that refer to them); the transactions, findings, decisions and
 outbox messages the batch adds are inserted the same way; periods and processes read at the
 start of the batch and changed by it are written back with one UPDATE by id per table.
+
+The T&D's own processes run in a `service_unit`: one database transaction around the core's
+`ServiceUnit`, the store's `SqlServiceStore` writing what it added and changed at the end.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from ebt.market.premises import ServiceUnit
 from ebt.market.rows import ProcessRow
 from ebt.market.writes import BatchWrites
 from ebt.store.bulk import insert_many, insert_objects, insert_rows, table_of, update_changed
 from ebt.store.schema import Decision, FindingRow, Outbox, Process, SupplierPeriod
 from ebt.store.schema import Transaction as TransactionRow
+from ebt.store.service_store import SqlServiceStore
 
 
 def write_batch(session: Session, writes: BatchWrites) -> None:
@@ -61,3 +68,18 @@ def _resolve(row: dict[str, Any]) -> None:
     if "process" in row:
         process = row.pop("process")
         row["process_id"] = process.id if process is not None else None
+
+
+@contextmanager
+def service_unit(
+    sessions: sessionmaker[Session], *, today: date, now: datetime
+) -> Iterator[ServiceUnit]:
+    """One of the T&D's own processes in one database transaction: the unit of work it
+    decides in (reading through `SqlServiceStore`), written and committed when the block
+    ends; an error leaves nothing written."""
+    with sessions() as session:
+        store = SqlServiceStore(session)
+        unit = ServiceUnit(store, today=today, now=now)
+        yield unit
+        store.write(unit.writes)
+        session.commit()

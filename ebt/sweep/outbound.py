@@ -40,7 +40,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from ebt.market.outbound import (
+from ebt.pipeline.outbox import (
     FUNCTIONAL_IDS,
     control_key,
     file_name,

@@ -1,4 +1,6 @@
-"""Assemble what decisions need: the rule book, the parameters and calendar in force."""
+"""Assemble what decisions need from the bundled data: the rule book checked against the
+market's predicates, outcomes and handlers, the parameters and calendar in force, the guides
+and mappings the answers are written with; and draft rules read for `ebt replay`."""
 
 from __future__ import annotations
 
@@ -9,23 +11,18 @@ from types import MappingProxyType
 from typing import Any
 
 from ebt.calendar import MaineCalendar
-from ebt.guides.loader import default_guidebook
+from ebt.data.guides import default_guidebook
+from ebt.data.mappings import mapping_for
+from ebt.data.rules import load_parameter_book, load_parameters, load_rulebook, load_table
+from ebt.market.handlers import check_handlers
 from ebt.market.move_rules import MOVE_PREDICATES, REVERSION_PREDICATES
 from ebt.market.outcomes import outcomes_by_table
 from ebt.market.predicates import PREDICATES
 from ebt.market.reference import Market
 from ebt.market.requests import check_requests
 from ebt.resources import data_path
-from ebt.rules.parameters import Parameters, load_parameter_book, load_parameters
-from ebt.rules.tables import (
-    PARAMETERS_PREFIX,
-    RuleBook,
-    RuleError,
-    Table,
-    Vocabulary,
-    load_rulebook,
-    load_table,
-)
+from ebt.rules.parameters import Parameters
+from ebt.rules.tables import PARAMETERS_PREFIX, RuleBook, RuleError, Table, Vocabulary
 
 
 def rejection_codes(on: date) -> set[str]:
@@ -55,7 +52,7 @@ def load_rules(on: date) -> RuleBook:
         outcomes=outcomes_by_table(),
         codes=rejection_codes(on),
     )
-    check_requests(rulebook)  # every outcome a request table can end in has its handler
+    check_handlers(rulebook)  # every outcome a table can end in has its handler
     return rulebook
 
 
@@ -86,4 +83,6 @@ def load_market(now: datetime) -> Market:
         calendar=MaineCalendar(),
         today=today,
         now=now,
+        guides=default_guidebook(),
+        mappings=mapping_for,
     )
