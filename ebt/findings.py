@@ -162,6 +162,15 @@ KINDS: dict[str, FindingKind] = {
             "SEGMENT-MAX-USE", E, "Send the segment no more often than the guide allows.", ak3="5"
         ),
         _kind("LOOP-MAX-USE", E, "Send the loop no more often than the guide allows.", ak3="4"),
+        _kind(
+            "SEGMENT-TOO-LONG",
+            E,
+            "Check the segment terminator the file uses (ISA position 106, or the UNA) and "
+            "shorten the segment: no segment may be longer than the reader's limit (8,192 "
+            "characters unless configured), and none in the guides comes near it.",
+            ak3="8",
+            ak4="5",
+        ),
         # Elements (answered in AK4)
         _kind("ELEMENT-MISSING", E, "Fill in the required element.", ak3="8", ak4="1"),
         _kind(

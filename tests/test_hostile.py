@@ -1,0 +1,143 @@
+"""Hostile shapes: files built to cost far more than their size, read in linear time and
+bounded memory, what is over a limit told as a finding, never a stall or a traceback.
+
+No test here is timed: cost is shown by counting the characters a scan looks at and by the
+memory traced while reading (bench/hostile.py has the timings).
+"""
+
+from __future__ import annotations
+
+import io
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ebt.syntax.reader as reader_module
+from ebt.check import FileChecker, SetResult
+from ebt.findings import Finding
+from ebt.syntax.limits import MAX_SEGMENT, ReadLimits
+from ebt.syntax.reader import SegmentReader
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+X12_ENROLLMENT = (FIXTURES / "x12" / "good" / "814-enrollment-request.x12").read_text()
+NAME = "N1*8R*MARGARET L THIBODEAU~"
+
+
+def x12_with_name(name: str) -> bytes:
+    return X12_ENROLLMENT.replace(NAME, f"N1*8R*{name}~", 1).encode("latin-1")
+
+
+def events_of(data: bytes, *, limits: ReadLimits | None = None) -> list[Any]:
+    given = {"limits": limits} if limits else {}
+    return list(FileChecker(io.BytesIO(data), name="hostile.x12", **given).events())
+
+
+def findings_of(events: list[Any]) -> list[Finding]:
+    return [f for e in events for f in e.findings]
+
+
+def traced_peak(work: Callable[[], object]) -> int:
+    """The most memory Python objects held at once while `work` ran, in bytes."""
+    tracemalloc.start()
+    try:
+        work()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+# -- X12: a segment longer than the limit ----------------------------------------------------
+
+
+def test_an_over_long_x12_segment_is_a_finding_in_its_set_and_the_rest_is_read() -> None:
+    events = events_of(x12_with_name("A" * 20_000))
+    (result,) = [e for e in events if isinstance(e, SetResult)]
+    long = [f for f in result.findings if f.code == "SEGMENT-TOO-LONG"]
+    assert len(long) == 1
+    where = long[0].location
+    assert (where.file, where.segment, where.line, where.position) == ("hostile.x12", "N1", 7, 5)
+    assert (where.interchange, where.group, where.transaction) == ("000000101", "101", "0001")
+    assert "Segment 7 ('N1') is 20,006 characters long" in long[0].message
+    assert result.record is None  # rejected, not decided on a cut value
+    # the segments after it were read: the set's count, the group and interchange agree
+    codes = {f.code for f in findings_of(events)}
+    assert codes == {"SEGMENT-TOO-LONG", "ELEMENT-TOO-LONG"}
+
+
+@pytest.mark.parametrize("chunk_size", [7, 4096, 1 << 16])
+def test_an_over_long_segment_reads_the_same_with_any_chunk_size(chunk_size: int) -> None:
+    data = x12_with_name("B" * 30_000)
+    reader = SegmentReader(io.BytesIO(data), name="in.x12", chunk_size=chunk_size)
+    segments = list(reader)
+    tags = [line[:3].rstrip("*") for line in X12_ENROLLMENT.splitlines()]
+    assert [s[0] for s in segments] == tags
+    assert segments[6] == ["N1", "8R", "B" * (MAX_SEGMENT - 6)]
+    (long,) = reader.long_segments
+    assert long.location.line == 7 and "30,006 characters" in long.message
+    assert reader.findings == []
+
+
+def test_segments_over_a_small_limit_within_one_chunk_are_each_numbered() -> None:
+    reader = SegmentReader(io.BytesIO(x12_with_name("C")), name="in.x12", max_segment=40)
+    segments = list(reader)
+    lines = X12_ENROLLMENT.splitlines()
+    over = [n for n, line in enumerate(lines, 1) if len(line) - 1 > 40 and n > 1]  # ISA: 106
+    assert [f.location.line for f in reader.long_segments] == over == [2, 5, 10]
+    assert all(len("*".join(s)) <= 40 for s in segments[1:])
+
+
+def test_a_file_ending_inside_an_over_long_segment_is_truncated_and_says_so() -> None:
+    data = X12_ENROLLMENT.encode()[: X12_ENROLLMENT.index(NAME)] + b"N1*8R*" + b"D" * 50_000
+    found = findings_of(events_of(data))
+    codes = [f.code for f in found]
+    assert "SEGMENT-TOO-LONG" in codes and "FILE-TRUNCATED" in codes
+    long = found[codes.index("SEGMENT-TOO-LONG")]
+    assert "the file ends inside it" in long.message
+
+
+class CountingScans:
+    """Wraps the reader's search for the IEA: how many characters it was given in all."""
+
+    def __init__(self, find: Callable[..., Any]):
+        self.find = find
+        self.characters = 0
+
+    def __call__(self, buffer: str, *args: Any) -> Any:
+        self.characters += len(buffer)
+        return self.find(buffer, *args)
+
+
+def test_a_long_segment_is_not_rescanned_for_every_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each byte is searched a bounded number of times (before: the whole growing buffer
+    again for every 64 KiB chunk, 21 s for a 20 MB segment)."""
+    data = x12_with_name("E" * 4_000_000)
+    scans = CountingScans(reader_module._find_iea_end)
+    monkeypatch.setattr(reader_module, "_find_iea_end", scans)
+    segments = list(SegmentReader(io.BytesIO(data), name="in.x12"))
+    assert segments[-1][0] == "IEA"
+    assert scans.characters < 2 * len(data)
+
+
+def test_a_long_segment_is_read_in_bounded_memory() -> None:
+    data = x12_with_name("F" * 4_000_000)
+    peak = traced_peak(lambda: list(SegmentReader(io.BytesIO(data), name="in.x12")))
+    assert peak < 1 << 20  # a chunk and the kept start of the segment, not the segment
+
+
+def test_blank_lines_between_interchanges_are_not_held() -> None:
+    data = X12_ENROLLMENT.encode() + b"\r\n" * 2_000_000 + X12_ENROLLMENT.encode()
+    segments: list[list[str]] = []
+    peak = traced_peak(lambda: segments.extend(SegmentReader(io.BytesIO(data), name="in.x12")))
+    assert [s[0] for s in segments].count("ISA") == 2
+    assert peak < 1 << 20
+
+
+def test_the_limit_is_a_parameter() -> None:
+    data = x12_with_name("G" * 100)
+    assert not any(f.code == "SEGMENT-TOO-LONG" for f in findings_of(events_of(data)))
+    small = findings_of(events_of(data, limits=ReadLimits(segment=64)))
+    assert [f.location.line for f in small if f.code == "SEGMENT-TOO-LONG"] == [7]
