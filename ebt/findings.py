@@ -241,8 +241,10 @@ KINDS: dict[str, FindingKind] = {
         _kind(
             "XML-LIMIT",
             E,
-            "Split the file or shorten the value: a text node over 10 MB or elements nested "
-            "over 256 deep are refused.",
+            "Split the file or shorten the part named: the parser refuses elements nested over "
+            "256 deep and a text node over 10 MB; the reader refuses a transaction (or what "
+            "stands between two) over 2 MiB, a transaction of over 100,000 elements and an "
+            "element with over 64 attributes (the defaults).",
             ta1="024",
         ),
         _kind(

@@ -24,6 +24,7 @@ from ebt.check import FileChecker, SetResult
 from ebt.findings import Finding
 from ebt.formats.detect import checker_for
 from ebt.formats.edifact_segments import EdifactSyntaxError, ServiceCharacters, split_segments
+from ebt.formats.xml_reader import XmlReader
 from ebt.syntax.envelope import ControlNumbers
 from ebt.syntax.limits import MAX_SEGMENT, ReadLimits
 from ebt.syntax.reader import SegmentReader
@@ -314,3 +315,129 @@ def test_segments_split_as_pydifact_split_them(text: str, chunk: int) -> None:
     except EdifactSyntaxError:
         ours = None
     assert ours == pydifact_segments(text)
+
+
+# -- XML: attributes, elements and parts counted, xmlschema bounded --------------------------
+
+XML_ENROLLMENT = (FIXTURES / "xml" / "good" / "814-enrollment-request.xml").read_text()
+
+
+def xml_with(old: str, new: str) -> bytes:
+    assert old in XML_ENROLLMENT
+    return XML_ENROLLMENT.replace(old, new, 1).encode()
+
+
+class CountingSchemaErrors:
+    """Counts the errors xmlschema builds (each costs time in proportion to the attributes
+    of its element, and to the children of its parent)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        from xmlschema.validators import exceptions
+
+        self.built = 0
+        for name in ("XMLSchemaValidationError", "XMLSchemaChildrenValidationError"):
+            cls = getattr(exceptions, name)
+            original = cls.__init__
+
+            def counted(this: Any, *args: Any, _original: Any = original, **kw: Any) -> None:
+                self.built += 1
+                _original(this, *args, **kw)
+
+            monkeypatch.setattr(cls, "__init__", counted)
+
+
+def test_an_element_with_a_thousand_attributes_is_one_finding(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before: 14 s and 1,000 findings, xmlschema building each error with a copy of the
+    element's 1,000 attributes."""
+    schema_errors = CountingSchemaErrors(monkeypatch)
+    attributes = " ".join(f'a{i}="x"' for i in range(1000))
+    found = findings_of(foreign_events(xml_with("<purpose>", f"<purpose {attributes}>"), "a.xml"))
+    assert [f.code for f in found] == ["XML-LIMIT"]
+    assert found[0].message.startswith("<purpose> at line 6 has 1,000 attributes")
+    assert found[0].location.origin == "<purpose> line 6"
+    assert schema_errors.built == 0
+
+
+def test_an_interchange_with_too_many_attributes_is_refused_at_its_header() -> None:
+    attributes = " ".join(f'a{i}="x"' for i in range(100))
+    data = xml_with("<interchange ", f"<interchange {attributes} ")
+    found = findings_of(foreign_events(data, "i.xml"))
+    assert "XML-LIMIT" in {f.code for f in found}
+
+
+def test_xmlschema_errors_of_one_part_are_capped() -> None:
+    attributes = " ".join(f'a{i}="x"' for i in range(50))
+    found = findings_of(foreign_events(xml_with("<purpose>", f"<purpose {attributes}>"), "a.xml"))
+    assert [f.code for f in found] == ["XML-SCHEMA"] * 21
+    assert "more errors in this part were not listed" in found[-1].message
+
+
+def test_many_unexpected_children_are_explained_by_libxml2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: xmlschema built an error per child, each counting the parent's children
+    (quadratic: 10,000 children, 5 s; 100,000, over 100 s)."""
+    schema_errors = CountingSchemaErrors(monkeypatch)
+    found = findings_of(foreign_events(xml_with("<purpose>", "<x/>" * 5000 + "<purpose>"), "c.xml"))
+    assert found and len(found) <= 20
+    assert all(f.code == "XML-SCHEMA" for f in found)
+    assert found[0].message.startswith("<x> at line 6: Element 'x': This element is not expected")
+    assert schema_errors.built == 0
+
+
+def test_a_transaction_of_too_many_elements_is_refused() -> None:
+    found = findings_of(foreign_events(xml_with("<purpose>", "<x/>" * 150_000 + "<purpose>")))
+    assert [f.code for f in found] == ["XML-LIMIT"]
+    assert "holds more than 100,000 elements" in found[0].message
+
+
+class GrowingPart(io.RawIOBase):
+    """An XML file whose first transaction holds `count` empty elements, made as read."""
+
+    def __init__(self, count: int):
+        self.head, self.tail = XML_ENROLLMENT.encode().split(b"<purpose>", 1)
+        self.tail = b"<purpose>" + self.tail
+        self.count = count
+        self.given = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.head:
+            data, self.head = self.head[: len(buffer)], self.head[len(buffer) :]
+        elif self.count:
+            data = b"<x/>" * min(len(buffer) // 4, self.count)
+            self.count -= len(data) // 4
+        else:
+            data, self.tail = self.tail[: len(buffer)], self.tail[len(buffer) :]
+        buffer[: len(data)] = data
+        self.given += len(data)
+        return len(data)
+
+
+def test_a_part_over_the_byte_limit_stops_the_read_early() -> None:
+    """libxml2 has no knob for nodes: the reader counts bytes between the parts it handles,
+    so no tree grows past the limit (before: 2 million nodes built, then refused)."""
+    source = GrowingPart(2_000_000)
+    found = findings_of(list(checker_for(io.BufferedReader(source), name="g.xml").events()))
+    assert [f.code for f in found] == ["XML-LIMIT"]
+    assert found[0].message.startswith("More than 2,097,152 bytes follow <transaction814>")
+    assert found[0].location.interchange == "000000101"
+    assert source.given < 3 << 20
+
+
+def test_a_long_quoted_value_is_shortened_in_the_message() -> None:
+    found = findings_of(foreign_events(xml_with("<date>2026-11-02", "<date>" + "2" * 100_000)))
+    (item,) = found
+    assert "'2222222222222222222222222222222222222222...' (100,000 characters)" in item.message
+    assert len(item.message) < 500
+
+
+def test_the_xml_limits_are_parameters() -> None:
+    attributes = " ".join(f'a{i}="x"' for i in range(14))
+    data = xml_with("<purpose>", f"<purpose {attributes}>")  # <interchange> has 13
+    reader = XmlReader(io.BytesIO(data), name="p.xml", limits=ReadLimits(xml_attributes=13))
+    found = [f for e in reader.events() for f in getattr(e, "findings", [])]
+    assert [f.code for f in found] == ["XML-LIMIT"]
+    assert "has 14 attributes; an element may have at most 13" in found[0].message
