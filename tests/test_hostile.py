@@ -12,6 +12,7 @@ import re
 import sys
 import tracemalloc
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import ebt.syntax.reader as reader_module
+from ebt.acks.functional import Acknowledger, ack_text
 from ebt.check import FileChecker, SetResult
 from ebt.findings import Finding
 from ebt.formats.detect import checker_for
@@ -216,6 +218,12 @@ def test_an_over_long_edifact_segment_is_a_finding_in_its_message() -> None:
     assert "Segment 9 ('NAD') is 20,048 characters long" in long[0].message
     # the rest was read: UNT counted the segment, UNE and UNZ closed
     assert {f.code for f in findings_of(events)} == {"SEGMENT-TOO-LONG"}
+
+
+def test_the_segment_limit_reaches_every_reader_through_checker_for() -> None:
+    for data in (x12_with_name("N" * 100), edi_with_name("N" * 100)):
+        events = checker_for(io.BytesIO(data), name="f", limits=ReadLimits(segment=90)).events()
+        assert "SEGMENT-TOO-LONG" in {f.code for f in findings_of(list(events))}
 
 
 def test_an_over_long_envelope_segment_is_the_files_finding() -> None:
@@ -441,3 +449,36 @@ def test_the_xml_limits_are_parameters() -> None:
     found = [f for e in reader.events() for f in getattr(e, "findings", [])]
     assert [f.code for f in found] == ["XML-LIMIT"]
     assert "has 14 attributes; an element may have at most 13" in found[0].message
+
+
+# -- found by the fuzz target (bench/fuzz.py, docs/fuzzing.md) -------------------------------
+
+
+def acknowledgments(data: bytes) -> list[str]:
+    acker = Acknowledger()
+    out = []
+    for event in FileChecker(io.BytesIO(data), name="f.x12").events():
+        answer = acker.feed(event)
+        if answer is not None:
+            out.append(ack_text(answer, control=1, when=datetime(2026, 11, 20, 9, 30)))
+    return out
+
+
+def test_an_isa_read_by_counting_separators_is_answered_with_ids_cut_to_width() -> None:
+    """An ISA06 of any width (the ISA read by counting separators) made `ebt ack` raise
+    ValueError writing the 997's ISA08."""
+    data = X12_ENROLLMENT.replace("*01*081234567      *", "*01*081234567" + "\x9c" * 90 + "*")
+    (text,) = acknowledgments(data.encode("latin-1"))
+    isa = text.split("~")[0]
+    assert len(isa) == 105 and isa.split("*")[8] == "081234567??????"
+    assert text.isascii()
+    assert findings_of(events_of(text.encode())) == []  # the 997 reads back clean
+
+
+def test_a_long_run_of_non_ascii_bytes_is_listed_by_its_start() -> None:
+    data = X12_ENROLLMENT.replace("MARGARET L", "MARGARET" + "\x9c" * 5000).encode("latin-1")
+    reader = SegmentReader(io.BytesIO(data), name="in.x12")
+    list(reader)
+    (item,) = [f for f in reader.findings if f.code == "FILE-NON-ASCII"][:1]
+    assert "0x9C 0x9C 0x9C 0x9C 0x9C 0x9C 0x9C 0x9C ... (5,000 bytes)" in item.message
+    assert len(item.message) < 600 and item.value == "\x9c" * 40

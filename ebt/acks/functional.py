@@ -218,26 +218,40 @@ def ack_segments(
         extra.append(
             [
                 "TA1",
-                inbound.control,
-                inbound.element(9),
-                inbound.element(10),
+                _echo(inbound.control, inbound, 9),
+                _echo(inbound.element(9), inbound, 6),
+                _echo(inbound.element(10), inbound, 4),
                 ack.ta1[0],
                 ack.ta1[1],
             ]
         )
+    groups = ack.group_ids
     return envelope_segments(
         bodies,
         set_id="997",
         functional_id=ACK_GROUP,
-        sender=inbound.receiver,
-        receiver=inbound.sender,
+        sender=_party(inbound.receiver, inbound),
+        receiver=_party(inbound.sender, inbound),
         control=control,
         when=when,
         separators=inbound.separators,
         production=inbound.production,
         before_groups=extra,
-        group_ids=(ack.group_ids[1], ack.group_ids[0]) if ack.group_ids else None,
+        group_ids=(_echo(groups[1], inbound, 15), _echo(groups[0], inbound, 15))
+        if groups
+        else None,
     )
+
+
+def _echo(value: str, interchange: Interchange, width: int) -> str:
+    """An inbound envelope value as the answer's: cleaned and no wider than its element
+    (an ISA read by counting separators can hold a value of any width)."""
+    return _clean(value, interchange)[:width]
+
+
+def _party(pair: tuple[str, str], interchange: Interchange) -> tuple[str, str]:
+    """An inbound ISA05/ISA06 or ISA07/ISA08 pair as the answer's."""
+    return _echo(pair[0], interchange, 2), _echo(pair[1], interchange, 15)
 
 
 def ack_text(

@@ -24,6 +24,7 @@ CHUNK_SIZE = 1 << 16  # small enough that a batch of segments stays in the CPU c
 SNIFF_SIZE = 512  # bytes looked at before deciding whether a file is X12
 WHITESPACE = " \t\r\n\x0b\x0c"  # what bytes.strip() strips; str.strip() strips more
 MAX_BYTE_FINDINGS = 20
+SHOWN_BYTES = 8  # of a run of non-ASCII bytes, listed in its finding
 NON_ASCII = re.compile("[\x80-\xff]+")  # a run of them, in text decoded as latin-1
 Segment = list[str]
 
@@ -98,18 +99,20 @@ class SegmentReader:
             if self._byte_findings >= MAX_BYTE_FINDINGS:
                 return
             index, end = match.span()
-            run = data[index:end]
+            run = data[index : min(end, index + SHOWN_BYTES)]
             shown = run.decode("utf-8", errors="replace") if len(run) > 1 else text[index]
+            listed = " ".join(f"0x{b:02X}" for b in run)
+            if end - index > SHOWN_BYTES:
+                listed, shown = f"{listed} ... ({end - index:,} bytes)", shown + "..."
             self._byte_findings += 1
             self.findings.append(
                 finding(
                     "FILE-NON-ASCII",
-                    f"{'Bytes' if len(run) > 1 else 'Byte'} {' '.join(f'0x{b:02X}' for b in run)} "
-                    f"({shown!r}) "
+                    f"{'Bytes' if len(run) > 1 else 'Byte'} {listed} ({shown!r}) "
                     f"at offset {start + index} {'are' if len(run) > 1 else 'is'} not ASCII, "
                     f"in {_segment_around(text, index, self.separators)!r}.",
                     Location(self.name),
-                    value=text[index:end],
+                    value=text[index : min(end, index + 40)],
                 )
             )
 
