@@ -482,3 +482,19 @@ def test_a_long_run_of_non_ascii_bytes_is_listed_by_its_start() -> None:
     (item,) = [f for f in reader.findings if f.code == "FILE-NON-ASCII"][:1]
     assert "0x9C 0x9C 0x9C 0x9C 0x9C 0x9C 0x9C 0x9C ... (5,000 bytes)" in item.message
     assert len(item.message) < 600 and item.value == "\x9c" * 40
+
+
+def test_a_group_without_sender_or_receiver_is_answered_from_the_isa_ids() -> None:
+    """The 997's GS02/GS03 echoed the inbound GS03/GS02, empty ones too: not valid X12."""
+    data = X12_ENROLLMENT.replace("GS*GE*081234567*049876543*", "GS*GE***").encode()
+    (text,) = acknowledgments(data)
+    gs = text.split("~\n")[1].split("*")
+    assert gs[1:4] == ["FA", "049876543", "081234567"]
+    assert not any(f.is_error for f in findings_of(events_of(text.encode())))
+
+
+def test_control_characters_are_never_echoed_into_a_997() -> None:
+    data = X12_ENROLLMENT.replace("ST*814*0001~", "ST*814*00\x011~").encode()
+    (text,) = acknowledgments(data)
+    assert "AK2*814*00?1~" in text
+    assert all(" " <= c <= "~" or c == "\n" for c in text)

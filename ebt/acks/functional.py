@@ -22,6 +22,7 @@ from ebt.syntax.writer import envelope_segments, write_segments
 
 ACK_GROUP = "FA"
 BAD_VALUE_LIMIT = 99
+CONTROL_CHARACTERS = dict.fromkeys([*range(32), 127], "?")  # never echoed into a 997
 
 
 def _clean(value: str, interchange: Interchange) -> str:
@@ -29,7 +30,7 @@ def _clean(value: str, interchange: Interchange) -> str:
     seps = interchange.separators
     for char in (seps.element, seps.component, seps.segment, "\r", "\n"):
         value = value.replace(char, " ")
-    value = value.encode("ascii", "replace").decode("ascii")
+    value = value.encode("ascii", "replace").decode("ascii").translate(CONTROL_CHARACTERS)
     return value[:BAD_VALUE_LIMIT]
 
 
@@ -225,7 +226,9 @@ def ack_segments(
                 ack.ta1[1],
             ]
         )
-    groups = ack.group_ids
+    groups = None
+    if ack.group_ids:  # GS02/GS03 answered in turn; none given: the ISA's ids
+        groups = (_echo(ack.group_ids[1], inbound, 15), _echo(ack.group_ids[0], inbound, 15))
     return envelope_segments(
         bodies,
         set_id="997",
@@ -237,9 +240,7 @@ def ack_segments(
         separators=inbound.separators,
         production=inbound.production,
         before_groups=extra,
-        group_ids=(_echo(groups[1], inbound, 15), _echo(groups[0], inbound, 15))
-        if groups
-        else None,
+        group_ids=groups if groups and all(g.strip() for g in groups) else None,
     )
 
 
