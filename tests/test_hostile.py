@@ -498,3 +498,27 @@ def test_control_characters_are_never_echoed_into_a_997() -> None:
     (text,) = acknowledgments(data)
     assert "AK2*814*00?1~" in text
     assert all(" " <= c <= "~" or c == "\n" for c in text)
+
+
+# -- strays in XML and EDIFACT: named a hundred at most ---------------------------------------
+
+
+def test_edifact_segments_outside_any_message_are_named_a_hundred_at_most() -> None:
+    data = EDI_ENROLLMENT.replace("UNZ+", "FTX+X'" * 5000 + "UNZ+").encode()
+    found = findings_of(foreign_events(data))
+    assert [f.code for f in found] == ["EDIFACT-ENVELOPE"] * 101
+    assert found[-1].message.startswith("4,900 more segments stood outside any message")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("<transaction814 ", "<note/>" * 5000 + "<transaction814 "),  # before a transaction
+        ("</group>", "<note/>" * 5000 + "</group>"),  # after the last one
+    ],
+)
+def test_xml_elements_out_of_place_are_named_a_hundred_at_most(old: str, new: str) -> None:
+    found = findings_of(foreign_events(xml_with(old, new), "s.xml"))
+    assert [f.code for f in found] == ["XML-SCHEMA"] * 101
+    assert re.match(r"<note> at line \d+ is not allowed in <group>", found[0].message)
+    assert found[-1].message.startswith("4,900 more elements not allowed in <group>")

@@ -38,6 +38,7 @@ from ebt.formats.model import (
     Place,
     Problems,
 )
+from ebt.syntax.envelope import MAX_STRAY_FINDINGS
 from ebt.syntax.limits import MAX_SEGMENT
 
 CHUNK = 1 << 20
@@ -69,6 +70,7 @@ class EdifactReader:
         self.implicit_group = False
         self.message: _Open | None = None
         self.groups = self.messages = self.group_messages = 0
+        self.strays = 0  # segments outside any message in this interchange
         self.decimal = "."
         self.interchange_line = 0
 
@@ -88,6 +90,7 @@ class EdifactReader:
         except EdifactSyntaxError as error:
             yield Problems([self._syntax(error)])
         yield from self._end()
+        yield from self._count_strays()
         if not self.interchange_line:
             where = Location(self.name, line=self.line, origin="end of file")
             message = "The file holds no interchange: it has no UNB segment."
@@ -158,6 +161,7 @@ class EdifactReader:
         tag = raw[0] if raw and isinstance(raw[0], str) else ""
         if tag == "UNB":
             yield from self._end()
+            yield from self._count_strays()
             yield self._open_interchange(raw)
         elif tag == "UNZ":
             yield from self._close_interchange(raw)
@@ -173,13 +177,20 @@ class EdifactReader:
             if len(self.message.body) < MAX_MESSAGE_SEGMENTS:
                 self.message.body.append((self.line, raw))
         else:
-            yield Problems(
-                [
-                    self._envelope(
-                        f"{label(raw) or '(no tag)'} is outside any message (UNH..UNT).", raw
-                    )
-                ]
+            self.strays += 1
+            if self.strays <= MAX_STRAY_FINDINGS:  # past them, counted at the interchange's end
+                message = f"{label(raw) or '(no tag)'} is outside any message (UNH..UNT)."
+                yield Problems([self._envelope(message, raw)])
+
+    def _count_strays(self) -> Iterator[Event]:
+        """One finding for the segments outside any message past the first hundred."""
+        more, self.strays = self.strays - MAX_STRAY_FINDINGS, 0
+        if more > 0:
+            message = (
+                f"{more:,} more segment{'' if more == 1 else 's'} stood outside any message "
+                f"in this interchange; only the first {MAX_STRAY_FINDINGS} are named."
             )
+            yield Problems([finding("EDIFACT-ENVELOPE", message, self._here(None))])
 
     def _here(self, raw: Raw | None = None, element: str | None = None, **where: Any) -> Location:
         what = label(raw) if raw else "end of file"

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from functools import cache
 from itertools import islice
@@ -45,6 +46,7 @@ from ebt.formats.model import (
 )
 from ebt.mapping.records import ApplicationAdvice, FunctionalAck, Transaction814
 from ebt.resources import data_path
+from ebt.syntax.envelope import MAX_STRAY_FINDINGS
 from ebt.syntax.limits import ReadLimits
 
 NAMESPACE = "urn:ebt:transactions:1.0"
@@ -295,27 +297,45 @@ class XmlReader:
     def _strays(
         self, element: Any, allowed: frozenset[str], expected: str, parent: str
     ) -> Iterator[Problems]:
-        """Siblings before `element` that do not belong in its parent (handled ones are gone)."""
-        found = []
+        """Siblings before `element` that do not belong in its parent (handled ones are gone),
+        the first hundred named."""
+        first: deque[Any] = deque(maxlen=MAX_STRAY_FINDINGS)  # walked last to first
+        count = 0
         sibling = element.getprevious()
         while sibling is not None:
             if sibling.tag not in allowed:
-                found.append(self._misplaced(sibling, expected, parent))
+                first.append(sibling)
+                count += 1
             sibling = sibling.getprevious()
-        if found:
-            yield Problems(found[::-1])
+        if count:
+            yield self._stray_problems(reversed(first), count, expected, parent)
+
+    def _stray_problems(
+        self, first: Iterable[Any], count: int, expected: str, parent: str
+    ) -> Problems:
+        found = [self._misplaced(stray, expected, parent) for stray in first]
+        if count > len(found):
+            more = count - len(found)
+            where = found[-1].location
+            found.append(
+                finding(
+                    "XML-SCHEMA",
+                    f"{more:,} more element{'' if more == 1 else 's'} not allowed in {parent} "
+                    f"were skipped; only the first {len(found)} are named.",
+                    where,
+                )
+            )
+        return Problems(found)
 
     def _strays_within(
         self, element: Any, allowed: frozenset[str], expected: str, parent: str
     ) -> Iterator[Problems]:
         """Children of a closing envelope that do not belong in it (after its last part)."""
-        found = [
-            self._misplaced(child, expected, parent)
-            for child in element
-            if child.tag not in allowed
-        ]
-        if found:
-            yield Problems(found)
+        strays = (child for child in element if child.tag not in allowed)
+        first = list(islice(strays, MAX_STRAY_FINDINGS))
+        if first:
+            count = len(first) + sum(1 for _ in strays)
+            yield self._stray_problems(first, count, expected, parent)
 
     def _misplaced(self, element: Any, expected: str, parent: str) -> Finding:
         return finding(
