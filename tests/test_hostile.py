@@ -522,3 +522,27 @@ def test_xml_elements_out_of_place_are_named_a_hundred_at_most(old: str, new: st
     assert [f.code for f in found] == ["XML-SCHEMA"] * 101
     assert re.match(r"<note> at line \d+ is not allowed in <group>", found[0].message)
     assert found[-1].message.startswith("4,900 more elements not allowed in <group>")
+
+
+def test_a_997_never_echoes_non_ascii_group_values() -> None:
+    data = X12_ENROLLMENT.replace("GS*GE*", "GS*G\xdd*").replace("*101*X*", "*1\xff1*X*")
+    (text,) = acknowledgments(data.encode("latin-1"))
+    assert text.isascii() and "AK1*G?*1?1~" in text
+
+
+@pytest.mark.parametrize("claimed", ["20261117", "9" * 5000])
+def test_a_group_count_too_wide_for_ak902_is_answered_with_the_count_received(
+    claimed: str,
+) -> None:
+    """GE01 went into AK902 as claimed: 8 digits broke the 997, 5,000 raised ValueError."""
+    data = X12_ENROLLMENT.replace("GE*1*101~", f"GE*{claimed}*101~").encode()
+    (text,) = acknowledgments(data)
+    assert "AK9*R*1*1*1*5~" in text  # 1 included (received), group rejected: GE01 wrong
+    assert not any(f.is_error for f in findings_of(events_of(text.encode())))
+
+
+def test_an_interchange_with_a_non_ascii_terminator_is_answered_with_the_default_ones() -> None:
+    data = X12_ENROLLMENT.replace("~", "\x82").encode("latin-1")
+    (text,) = acknowledgments(data)
+    assert text.isascii() and text.split("\n")[0].endswith("*>~")
+    assert not any(f.is_error for f in findings_of(events_of(text.encode())))

@@ -18,6 +18,7 @@ from ebt.guides.loader import GuideBook, default_guidebook
 from ebt.mapping.mapper import guidebook_mapping, to_segments
 from ebt.mapping.records import ElementError, FunctionalAck, Kind, SegmentError, SetAck
 from ebt.syntax.envelope import GroupEnd, Interchange, InterchangeEnd
+from ebt.syntax.separators import Separators
 from ebt.syntax.writer import envelope_segments, write_segments
 
 ACK_GROUP = "FA"
@@ -25,9 +26,16 @@ BAD_VALUE_LIMIT = 99
 CONTROL_CHARACTERS = dict.fromkeys([*range(32), 127], "?")  # never echoed into a 997
 
 
+def answer_separators(interchange: Interchange) -> Separators:
+    """The separators the answer to `interchange` is written with: the inbound ones, unless
+    one is not ASCII (X12's character sets are), then the defaults."""
+    seps = interchange.separators
+    return seps if (seps.element + seps.component + seps.terminator).isascii() else Separators()
+
+
 def _clean(value: str, interchange: Interchange) -> str:
     """A copy of a bad value that cannot break the 997's own syntax."""
-    seps = interchange.separators
+    seps = answer_separators(interchange)
     for char in (seps.element, seps.component, seps.segment, "\r", "\n"):
         value = value.replace(char, " ")
     value = value.encode("ascii", "replace").decode("ascii").translate(CONTROL_CHARACTERS)
@@ -130,8 +138,9 @@ class GroupAcker:
 
 def _count_claimed(end: GroupEnd) -> int:
     for item in end.findings:
-        if item.code == "GE-COUNT" and item.value and item.value.isascii() and item.value.isdigit():
-            return int(item.value)
+        claimed = item.value or ""
+        if item.code == "GE-COUNT" and claimed.isascii() and claimed.isdigit():
+            return int(claimed) if len(claimed) <= 6 else end.sets  # AK902 is at most 6 digits
     return end.sets
 
 
@@ -171,7 +180,12 @@ class Acknowledger:
             self.group_findings = list(event.findings)
             self.group_ids = self.group_ids or (group.sender, group.receiver)
             skip = group.functional_id == ACK_GROUP
-            self.group = None if skip else GroupAcker(group.functional_id, group.control)
+            echo = group.interchange
+            self.group = (
+                None
+                if skip
+                else GroupAcker(_clean(group.functional_id, echo), _clean(group.control, echo))
+            )
         elif isinstance(event, SetResult):
             if self.group is not None:
                 self.group.sets.append(set_ack(event, self.book))
@@ -237,7 +251,7 @@ def ack_segments(
         receiver=_party(inbound.sender, inbound),
         control=control,
         when=when,
-        separators=inbound.separators,
+        separators=answer_separators(inbound),
         production=inbound.production,
         before_groups=extra,
         group_ids=groups if groups and all(g.strip() for g in groups) else None,
@@ -259,4 +273,4 @@ def ack_text(
     ack: InterchangeAck, *, control: int, when: datetime, book: GuideBook | None = None
 ) -> str:
     segments = ack_segments(ack, control=control, when=when, book=book)
-    return "".join(write_segments(segments, ack.interchange.separators))
+    return "".join(write_segments(segments, answer_separators(ack.interchange)))
