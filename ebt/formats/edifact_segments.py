@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 Raw = list[Any]  # [tag, element, ...]; an element is a str or a list of component strings
@@ -183,7 +183,7 @@ def _value(components: list[str]) -> str | list[str]:
     return components[0] if len(components) == 1 else components
 
 
-@cache
+@lru_cache(maxsize=32)  # one per UNA in use; a sender could send a new one in every file
 def _tokens(chars: ServiceCharacters) -> re.Pattern[str]:
     """A released character, a separator, or a run of plain characters (a release character
     at the very end, left by a cut, matches nothing and is dropped)."""
