@@ -546,3 +546,27 @@ def test_an_interchange_with_a_non_ascii_terminator_is_answered_with_the_default
     (text,) = acknowledgments(data)
     assert text.isascii() and text.split("\n")[0].endswith("*>~")
     assert not any(f.is_error for f in findings_of(events_of(text.encode())))
+
+
+def test_a_big_transaction_is_counted_before_libxml2_logs_an_error_per_attribute(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """libxml2's validator logs each stray attribute as a Python object (100,000 of them,
+    about 120 MB); a transaction over 64 KiB is counted first."""
+    import ebt.formats.xml_reader as xml_module
+
+    validated: list[Any] = []
+    real = xml_module.gate()
+
+    class Gate:
+        error_log = real.error_log
+
+        def validate(self, element: Any) -> bool:
+            validated.append(element.tag)
+            return bool(real.validate(element))
+
+    monkeypatch.setattr(xml_module, "gate", Gate)
+    attributes = " ".join(f'a{i}="x"' for i in range(20_000))
+    found = findings_of(foreign_events(xml_with("<purpose>", f"<purpose {attributes}>"), "b.xml"))
+    assert [f.code for f in found] == ["XML-LIMIT"]
+    assert not any(tag.endswith("transaction814") for tag in validated)

@@ -68,6 +68,7 @@ MAX_SCHEMA_ERRORS = 20  # xmlschema's errors taken for one part; the rest are co
 LIBXML2_ELEMENT = re.compile(r"Element '([^']{1,200})'")  # how libxml2's messages start
 LONG_QUOTE = re.compile(r"('[^']{40})[^']{20,}'")  # a value quoted in a message, over 60
 MAX_REASON = 400  # characters of a schema error's reason kept in a finding
+PRECOUNTED_BYTES = 64 * 1024  # a transaction this big is counted before it is validated
 MAX_EXPLAINED = 1_000  # elements in a refused part that xmlschema explains; libxml2 beyond
 DTD_WORDS = ("entity", "doctype", "dtd")
 
@@ -130,12 +131,13 @@ class XmlReader:
         self.source = source
         self.name = name
         self.limits = limits or ReadLimits()
+        self._budget: _Budget | None = None
         self.interchange = ""
         self.group = ""
         self.interchanges = 0
 
     def events(self) -> Iterator[Event]:
-        budget = _Budget(self.source, self.limits.xml_part, self.name)
+        budget = self._budget = _Budget(self.source, self.limits.xml_part, self.name)
         parse = etree.iterparse(
             budget,
             events=("start", "end"),
@@ -376,10 +378,17 @@ class XmlReader:
 
     def _refusals(self, element: Any, where: Location) -> list[Any]:
         """What is wrong with a transaction: nothing when libxml2's validator accepts it;
-        an XML-LIMIT finding when it is over a limit; else the schema's errors."""
+        an XML-LIMIT finding when it is over a limit; else the schema's errors. A big part is
+        counted first: libxml2 logs an error per stray attribute or child, a Python object
+        each (100,000 attributes, 120 MB)."""
+        big = self._budget is not None and self._budget.since > PRECOUNTED_BYTES
+        over = self._over_limits(element, where, children=True) if big else None
+        if isinstance(over, Finding):
+            return [over]
         if gate().validate(element):
             return []
-        over = self._over_limits(element, where, children=True)
+        if over is None:
+            over = self._over_limits(element, where, children=True)
         if isinstance(over, Finding):
             return [over]
         return schema_errors(element, explain=over <= MAX_EXPLAINED)
@@ -489,13 +498,14 @@ class _Budget(io.RawIOBase):
         self.armed = True
         self.read_so_far = 0
         self.mark = 0  # bytes read when the last part was handled
+        self.since = 0  # bytes read between the two last parts handled (a transaction's size)
         self.last = "the start of the file"
 
     def readable(self) -> bool:
         return True
 
     def handled(self, action: str, element: Any) -> None:
-        self.mark = self.read_so_far
+        self.since, self.mark = self.read_so_far - self.mark, self.read_so_far
         what = local(element.tag) if action == "start" else "/" + local(element.tag)
         self.last = f"<{what}> at line {element.sourceline}"
 
