@@ -100,6 +100,14 @@ def test_segments_over_a_small_limit_within_one_chunk_are_each_numbered() -> Non
     assert all(len("*".join(s)) <= 40 for s in segments[1:])
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab~", max_size=120), st.integers(1, 30))
+def test_the_cheap_check_never_misses_a_long_segment(part: str, limit: int) -> None:
+    longest = max(map(len, part.split("~")))
+    if longest > limit:
+        assert reader_module._may_hold_long(part, "~", limit)
+
+
 def test_a_file_ending_inside_an_over_long_segment_is_truncated_and_says_so() -> None:
     data = X12_ENROLLMENT.encode()[: X12_ENROLLMENT.index(NAME)] + b"N1*8R*" + b"D" * 50_000
     found = findings_of(events_of(data))

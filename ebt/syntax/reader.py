@@ -266,7 +266,9 @@ class SegmentReader:
                 raw = [s.strip("\r\n") for s in part.split(seps.segment)]
         else:
             raw = [s.strip("\r\n") for s in part.split(seps.segment)]
-        if len(part) > self.max_segment and max(map(len, raw)) > self.max_segment:
+        if _may_hold_long(part, seps.segment, self.max_segment) and (
+            max(map(len, raw)) > self.max_segment
+        ):
             raw = self._cut_long([s for s in raw if s], seps, self.segments + before)
         element = seps.element
         return [s.split(element) for s in raw if s]
@@ -296,6 +298,17 @@ class SegmentReader:
             )
         )
         return []
+
+
+def _may_hold_long(part: str, terminator: str, limit: int) -> bool:
+    """Whether `part` may hold a run of more than `limit` characters with no terminator: not
+    when each aligned stretch of `limit // 2` holds one, since such a run would cover a whole
+    stretch. A few `str.find`s a chunk, where measuring every segment costs a pass over them."""
+    step = max(1, limit // 2)
+    return any(
+        part.find(terminator, start, start + step) < 0
+        for start in range(0, len(part) - step + 1, step)
+    )
 
 
 def _find_iea_end(buffer: str, seps: Separators) -> int | None:
