@@ -124,7 +124,8 @@ class FileChecker:
                 yield GroupStart(event, self._check_gs(event))
             elif isinstance(event, TransactionSet):
                 self.transactions += 1
-                yield from self._long_before(event.line)
+                if len(self.reader.long_segments) > self._long_placed:
+                    yield from self._long_before(event.line)
                 yield self._check_set(event)
             else:
                 yield event
