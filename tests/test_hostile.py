@@ -578,3 +578,12 @@ def test_a_big_transaction_is_counted_before_libxml2_logs_an_error_per_attribute
     found = findings_of(foreign_events(xml_with("<purpose>", f"<purpose {attributes}>"), "b.xml"))
     assert [f.code for f in found] == ["XML-LIMIT"]
     assert not any(tag.endswith("transaction814") for tag in validated)
+
+
+def test_a_header_attribute_with_an_undeclared_prefix_is_a_finding() -> None:
+    """libxml2 keeps such an attribute; copying the start tag for the schema raised
+    ValueError (found by the fuzz target)."""
+    data = xml_with(" security_qualifier=", " security_qualifi:r=")
+    found = findings_of(foreign_events(data, "p.xml"))
+    assert "the attribute 'security_qualifi:r' is not a name the schema has" in found[0].message
+    assert {f.code for f in found} <= {"XML-ENVELOPE", "XML-MALFORMED"}

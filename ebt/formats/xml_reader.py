@@ -257,12 +257,24 @@ class XmlReader:
         over = self._over_limits(element, where, children=False)
         if isinstance(over, Finding):
             return [over]
-        alone = etree.Element(element.tag, dict(element.attrib))
+        alone = etree.Element(element.tag)
         alone.sourceline = element.sourceline
-        return [
+        unnamed = []
+        for key, value in element.attrib.items():
+            try:
+                alone.set(key, value)
+            except ValueError:  # a name lxml will not set, e.g. with an undeclared prefix
+                unnamed.append(key)
+        found = [
             finding(
-                "XML-ENVELOPE", f"{place}: {_reason(error)}", self._where(place.line, place.what)
+                "XML-ENVELOPE",
+                f"{place}: the attribute {key[:60]!r} is not a name the schema has.",
+                where,
             )
+            for key in unnamed
+        ]
+        return found + [
+            finding("XML-ENVELOPE", f"{place}: {_reason(error)}", where)
             for error in schema_errors(alone)
         ]
 
