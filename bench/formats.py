@@ -11,7 +11,7 @@ interleaved so that a noisy spell hits all alike; medians are reported:
              validated against the XSD (libxml2 first, xmlschema for the findings), mapped,
              checked by the X12 guide, typed records
   pydifact   plain pydifact: Parser().parse() over the EDIFACT file, counting segments
-  edifact    ebt: UNA, pydifact's tokenizer streamed from 1 MiB chunks, envelopes, mapping,
+  edifact    ebt: UNA, segments split from 1 MiB chunks (edifact_segments.py), envelopes, mapping,
              the X12 guide, typed records
   x12        ebt on the X12 file itself, for reference
 

@@ -30,6 +30,7 @@ from ebt.syntax.envelope import (
     InterchangeEnd,
     TransactionSet,
 )
+from ebt.syntax.limits import ReadLimits
 from ebt.syntax.reader import SegmentReader
 from ebt.syntax.writer import ISA_WIDTHS
 
@@ -104,14 +105,17 @@ class FileChecker:
         name: str = "",
         book: GuideBook | None = None,
         records: bool = True,
+        limits: ReadLimits | None = None,
     ):
         self.name = name
         self.book = book or default_guidebook()
         self.records = records
-        self.reader = SegmentReader(source, name=name)
+        self.limits = limits or ReadLimits()
+        self.reader = SegmentReader(source, name=name, max_segment=self.limits.segment)
         self.walker = EnvelopeWalker(self.reader.separator_sets, name=name)
         self.transactions = 0
         self._reported = 0
+        self._long_placed = 0  # reader.long_segments placed in a set or reported
 
     def events(self) -> Iterator[Event]:
         for event in self.walker.walk_batches(self.reader.batches()):
@@ -122,12 +126,45 @@ class FileChecker:
                 yield GroupStart(event, self._check_gs(event))
             elif isinstance(event, TransactionSet):
                 self.transactions += 1
+                if len(self.reader.long_segments) > self._long_placed:
+                    yield from self._long_before(event.line)
                 yield self._check_set(event)
             else:
                 yield event
         yield from self._byte_findings()
+        yield from self._long_before(None)
         if self.walker.findings:
             yield FileFindings(self.walker.findings)
+
+    def _long_before(self, line: int | None) -> Iterator[FileFindings]:
+        """Over-long segments before `line` (all, for None) that no set holds: the file's."""
+        found = self.reader.long_segments
+        start = end = self._long_placed
+        while end < len(found) and (line is None or (found[end].location.line or 0) < line):
+            end += 1
+        if end > start:
+            self._long_placed = end
+            yield FileFindings(found[start:end])
+
+    def _long_within(self, tx: TransactionSet) -> list[Finding]:
+        """The over-long segments of a set, located in it (the set is rejected for them)."""
+        found = self.reader.long_segments
+        out = []
+        last = tx.line + tx.segment_count - 1
+        while self._long_placed < len(found):
+            line = found[self._long_placed].location.line or 0
+            if line > last:
+                break
+            out.append(
+                found[self._long_placed].at(
+                    interchange=tx.group.interchange.control,
+                    group=tx.group.control,
+                    transaction=tx.control,
+                    position=line - tx.line + 1,
+                )
+            )
+            self._long_placed += 1
+        return out
 
     def _byte_findings(self) -> Iterator[FileFindings]:
         found = self.reader.findings
@@ -215,6 +252,8 @@ class FileChecker:
         guide = self.book.guide_for(tx.set_id, _group_date(tx.group.date))
         expected_group = self.book.functional_id(tx.set_id)
         problems = [f.at(file=self.name) for f in tx.findings] if tx.findings else []
+        if len(self.reader.long_segments) > self._long_placed:
+            problems.extend(self._long_within(tx))
         if guide is None or tx.group.functional_id != expected_group:
             return self._misplaced(tx, guide, expected_group, problems)
         if self.reader.findings and _has_non_ascii(tx.segments):

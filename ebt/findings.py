@@ -177,6 +177,15 @@ KINDS: dict[str, FindingKind] = {
             "SEGMENT-MAX-USE", E, "Send the segment no more often than the guide allows.", ak3="5"
         ),
         _kind("LOOP-MAX-USE", E, "Send the loop no more often than the guide allows.", ak3="4"),
+        _kind(
+            "SEGMENT-TOO-LONG",
+            E,
+            "Check the segment terminator the file uses (ISA position 106, or the UNA) and "
+            "shorten the segment: no segment may be longer than the reader's limit (8,192 "
+            "characters unless configured), and none in the guides comes near it.",
+            ak3="8",
+            ak4="5",
+        ),
         # Elements (answered in AK4)
         _kind("ELEMENT-MISSING", E, "Fill in the required element.", ak3="8", ak4="1"),
         _kind(
@@ -247,8 +256,10 @@ KINDS: dict[str, FindingKind] = {
         _kind(
             "XML-LIMIT",
             E,
-            "Split the file or shorten the value: a text node over 10 MB or elements nested "
-            "over 256 deep are refused.",
+            "Split the file or shorten the part named: the parser refuses elements nested over "
+            "256 deep and a text node over 10 MB; the reader refuses a transaction (or what "
+            "stands between two) over 2 MiB, a transaction of over 100,000 elements and an "
+            "element with over 64 attributes (the defaults).",
             ta1="024",
         ),
         _kind(

@@ -326,7 +326,7 @@ def test_envelope_segments_inside_a_set_end_it() -> None:
 
 def _control_number_strategy() -> st.SearchStrategy[str]:
     # Numbers map to text one-to-one (zero-padded to 4, as ST02 is), so that set semantics
-    # and numeric runs agree; a small range makes runs meet and merge.
+    # and numeric pages agree; a small range makes numbers share pages.
     numeric = st.integers(0, 60).map(lambda n: f"{n:04d}")
     large = st.integers(0, 10**12).map(lambda n: f"{n:04d}")
     other = st.text(alphabet="0123456789ABZ-_ ", min_size=0, max_size=5).filter(
@@ -349,11 +349,11 @@ def test_control_numbers_behave_like_a_set(controls: list[str]) -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(st.permutations(list(range(40))))
-def test_control_numbers_merge_runs_in_any_order(order: list[int]) -> None:
+def test_control_numbers_share_pages_in_any_order(order: list[int]) -> None:
     numbers = ControlNumbers()
     for n in order:
         assert numbers.add(f"{n:04d}")
-    assert numbers._runs == {4: ([0], [39])}  # one run
+    assert numbers._pages == {4: {0: (1 << 40) - 1}}  # one page: bits 0 to 39
     assert not numbers.add("0039") and numbers.add("0040")
 
 

@@ -20,18 +20,27 @@ from ebt.guides.loader import GuideBook
 from ebt.mapping.mapper import to_segments
 from ebt.mapping.records import ElementError, FunctionalAck, Kind, SegmentError, SetAck
 from ebt.syntax.envelope import GroupEnd, Interchange, InterchangeEnd
+from ebt.syntax.separators import Separators
 from ebt.syntax.writer import envelope_segments, write_segments
 
 ACK_GROUP = "FA"
 BAD_VALUE_LIMIT = 99
+CONTROL_CHARACTERS = dict.fromkeys([*range(32), 127], "?")  # never echoed into a 997
+
+
+def answer_separators(interchange: Interchange) -> Separators:
+    """The separators the answer to `interchange` is written with: the inbound ones, unless
+    one is not ASCII (X12's character sets are), then the defaults."""
+    seps = interchange.separators
+    return seps if (seps.element + seps.component + seps.terminator).isascii() else Separators()
 
 
 def _clean(value: str, interchange: Interchange) -> str:
     """A copy of a bad value that cannot break the 997's own syntax."""
-    seps = interchange.separators
+    seps = answer_separators(interchange)
     for char in (seps.element, seps.component, seps.segment, "\r", "\n"):
         value = value.replace(char, " ")
-    value = value.encode("ascii", "replace").decode("ascii")
+    value = value.encode("ascii", "replace").decode("ascii").translate(CONTROL_CHARACTERS)
     return value[:BAD_VALUE_LIMIT]
 
 
@@ -131,8 +140,9 @@ class GroupAcker:
 
 def _count_claimed(end: GroupEnd) -> int:
     for item in end.findings:
-        if item.code == "GE-COUNT" and item.value and item.value.isascii() and item.value.isdigit():
-            return int(item.value)
+        claimed = item.value or ""
+        if item.code == "GE-COUNT" and claimed.isascii() and claimed.isdigit():
+            return int(claimed) if len(claimed) <= 6 else end.sets  # AK902 is at most 6 digits
     return end.sets
 
 
@@ -172,7 +182,12 @@ class Acknowledger:
             self.group_findings = list(event.findings)
             self.group_ids = self.group_ids or (group.sender, group.receiver)
             skip = group.functional_id == ACK_GROUP
-            self.group = None if skip else GroupAcker(group.functional_id, group.control)
+            echo = group.interchange
+            self.group = (
+                None
+                if skip
+                else GroupAcker(_clean(group.functional_id, echo), _clean(group.control, echo))
+            )
         elif isinstance(event, SetResult):
             if self.group is not None:
                 self.group.sets.append(set_ack(event, self.book))
@@ -220,30 +235,44 @@ def ack_segments(
         extra.append(
             [
                 "TA1",
-                inbound.control,
-                inbound.element(9),
-                inbound.element(10),
+                _echo(inbound.control, inbound, 9),
+                _echo(inbound.element(9), inbound, 6),
+                _echo(inbound.element(10), inbound, 4),
                 ack.ta1[0],
                 ack.ta1[1],
             ]
         )
+    groups = None
+    if ack.group_ids:  # GS02/GS03 answered in turn; none given: the ISA's ids
+        groups = (_echo(ack.group_ids[1], inbound, 15), _echo(ack.group_ids[0], inbound, 15))
     return envelope_segments(
         bodies,
         set_id="997",
         functional_id=ACK_GROUP,
-        sender=inbound.receiver,
-        receiver=inbound.sender,
+        sender=_party(inbound.receiver, inbound),
+        receiver=_party(inbound.sender, inbound),
         control=control,
         when=when,
-        separators=inbound.separators,
+        separators=answer_separators(inbound),
         production=inbound.production,
         before_groups=extra,
-        group_ids=(ack.group_ids[1], ack.group_ids[0]) if ack.group_ids else None,
+        group_ids=groups if groups and all(g.strip() for g in groups) else None,
     )
+
+
+def _echo(value: str, interchange: Interchange, width: int) -> str:
+    """An inbound envelope value as the answer's: cleaned and no wider than its element
+    (an ISA read by counting separators can hold a value of any width)."""
+    return _clean(value, interchange)[:width]
+
+
+def _party(pair: tuple[str, str], interchange: Interchange) -> tuple[str, str]:
+    """An inbound ISA05/ISA06 or ISA07/ISA08 pair as the answer's."""
+    return _echo(pair[0], interchange, 2), _echo(pair[1], interchange, 15)
 
 
 def ack_text(
     ack: InterchangeAck, *, control: int, when: datetime, book: GuideBook | None = None
 ) -> str:
     segments = ack_segments(ack, control=control, when=when, book=book)
-    return "".join(write_segments(segments, ack.interchange.separators))
+    return "".join(write_segments(segments, answer_separators(ack.interchange)))

@@ -12,6 +12,7 @@ from typing import BinaryIO, Literal
 
 from ebt.check import FileChecker
 from ebt.guides.loader import GuideBook
+from ebt.syntax.limits import ReadLimits
 
 Syntax = Literal["x12", "xml", "edifact"]
 HEAD = 512
@@ -57,24 +58,31 @@ class _Rejoined(io.RawIOBase):
 
 
 def checker_for(
-    source: BinaryIO, *, name: str = "", book: GuideBook | None = None, records: bool = True
+    source: BinaryIO,
+    *,
+    name: str = "",
+    book: GuideBook | None = None,
+    records: bool = True,
+    limits: ReadLimits | None = None,
 ) -> FileChecker:
-    """The checker for a file of any of the three syntaxes (`syntax_of` says which). The
-    XML and EDIFACT readers (lxml, xmlschema, pydifact) are imported only when needed."""
+    """The checker for a file of any of the three syntaxes (`syntax_of` says which), its
+    reader held to `limits` (`ReadLimits()` when None). The XML and EDIFACT readers (lxml,
+    xmlschema) are imported only when needed."""
+    limits = limits or ReadLimits()
     head, stream = peek(source)
     syntax = sniff(head)
     if syntax == "x12":
-        return FileChecker(stream, name=name, book=book, records=records)
+        return FileChecker(stream, name=name, book=book, records=records, limits=limits)
     from ebt.formats.checking import ForeignChecker
 
     if syntax == "xml":
         from ebt.formats.xml_reader import XmlReader
 
-        events = XmlReader(stream, name=name).events()
+        events = XmlReader(stream, name=name, limits=limits).events()
     else:
         from ebt.formats.edifact_reader import EdifactReader
 
-        events = EdifactReader(stream, name=name).events()
+        events = EdifactReader(stream, name=name, max_segment=limits.segment).events()
     return ForeignChecker(events, name=name, syntax=syntax, book=book, records=records)
 
 

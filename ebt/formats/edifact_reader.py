@@ -1,27 +1,29 @@
-"""Read the EDIFACT form with pydifact, streamed, into the translation events.
+"""Read the EDIFACT form, streamed, into the translation events.
 
-The service string advice (UNA) is checked by hand, then pydifact's tokenizer reads the
-file character by character from 1 MiB chunks (so memory holds one chunk and one message)
-and handles the release character. The envelopes are checked as X12's are: UNT, UNE and
-UNZ present, their counts right and their control references equal to UNH, UNG and UNB's.
-Each message body is read through its mapping (`mappings/edifact/`) into a record.
+The service string advice (UNA) is checked by hand, then the text is split into segments
+from 1 MiB chunks (`edifact_segments.py`: release characters, linear time, one segment held
+at a time), so memory holds one chunk and one message. A segment longer than the limit
+(`ReadLimits.segment`) is read as its start, and a SEGMENT-TOO-LONG finding rejects its
+message; the rest of the file is read. The envelopes are checked as X12's are: UNT, UNE
+and UNZ present, their counts right and their control references equal to UNH, UNG and
+UNB's. Each message body is read through its mapping (`mappings/edifact/`) into a record.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import Any, BinaryIO
-
-from pydifact.control.characters import Characters
-from pydifact.exceptions import EDISyntaxError
-from pydifact.parser import Parser, TokenIterator
-from pydifact.tokenizer import Tokenizer
 
 from ebt.findings import Finding, Location, finding
 from ebt.formats.edifact_body import Raw, get, label, read_body
 from ebt.formats.edifact_map import MessageMap, envelope_map, map_of_message
+from ebt.formats.edifact_segments import (
+    EdifactSyntaxError,
+    LongSegment,
+    ServiceCharacters,
+    split_segments,
+)
 from ebt.formats.envelopes import x12_date
 from ebt.formats.model import (
     GROUP_OF_SET,
@@ -36,9 +38,12 @@ from ebt.formats.model import (
     Place,
     Problems,
 )
+from ebt.syntax.envelope import MAX_STRAY_FINDINGS
+from ebt.syntax.limits import MAX_SEGMENT
 
 CHUNK = 1 << 20
 MAX_MESSAGE_SEGMENTS = 10_000
+ENVELOPE_TAGS = frozenset({"UNB", "UNG", "UNH", "UNT", "UNE", "UNZ"})
 
 
 @dataclass(slots=True)
@@ -49,23 +54,25 @@ class _Open:
     line: int
     mapping: MessageMap | None
     body: list[tuple[int, Raw]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # found while reading its body
 
 
 class EdifactReader:
     """Events from one EDIFACT file."""
 
-    def __init__(self, source: BinaryIO, *, name: str = ""):
+    def __init__(self, source: BinaryIO, *, name: str = "", max_segment: int = MAX_SEGMENT):
         self.source = source
         self.name = name
+        self.max_segment = max_segment
         self.line = 0
         self.interchange: Raw | None = None
         self.group: Raw | None = None
         self.implicit_group = False
         self.message: _Open | None = None
         self.groups = self.messages = self.group_messages = 0
+        self.strays = 0  # segments outside any message in this interchange
         self.decimal = "."
         self.interchange_line = 0
-        self._tail = ""  # the last characters of the file, blanks after the last segment off
 
     def events(self) -> Iterator[Event]:
         chars, problem = self._service_string()
@@ -73,18 +80,17 @@ class EdifactReader:
             yield Problems([problem])
             return
         assert chars is not None
-        self.decimal = chars.decimal_point
-        characters = chain.from_iterable(self._chunks())  # one character at a time, in C
-        tokens = Tokenizer().get_tokens(characters, chars)  # type: ignore[arg-type]
         try:
-            for raw in Parser().convert_tokens_to_raw_segments(TokenIterator(tokens)):
+            for raw in split_segments(self._chunks(), chars, max_segment=self.max_segment):
                 self.line += 1
+                if isinstance(raw, LongSegment):
+                    yield from self._too_long(raw)
+                    raw = raw.raw
                 yield from self._segment(raw)
-            if _unterminated(self._tail, chars):  # pydifact drops such a last segment
-                raise EDISyntaxError("Unexpected end of EDI messages.")
-        except EDISyntaxError as error:
+        except EdifactSyntaxError as error:
             yield Problems([self._syntax(error)])
         yield from self._end()
+        yield from self._count_strays()
         if not self.interchange_line:
             where = Location(self.name, line=self.line, origin="end of file")
             message = "The file holds no interchange: it has no UNB segment."
@@ -92,12 +98,13 @@ class EdifactReader:
 
     # -- bytes to characters -------------------------------------------------------------------
 
-    def _service_string(self) -> tuple[Characters | None, Finding | None]:
+    def _service_string(self) -> tuple[ServiceCharacters | None, Finding | None]:
         head = self.source.read(CHUNK).decode("latin-1")
         self._head = head.lstrip("\ufeff\r\n\t ")
         if not self._head.startswith("UNA"):
-            default = "UNA" + envelope_map()["service_string"]
-            return Characters.from_str(default), None
+            default = envelope_map()["service_string"]
+            self.decimal = default[2]
+            return _characters(default), None
         self.line = 1
         una = self._head[3:9]
         self._head = self._head[9:].lstrip("\r\n")
@@ -119,17 +126,34 @@ class EdifactReader:
                 Location(self.name, segment="UNA", line=1, origin="UNA, segment 1"),
                 text=f"UNA{una}",
             )
-        return Characters.from_str("UNA" + una), None
+        self.decimal = una[2]
+        return _characters(una), None
 
     def _chunks(self) -> Iterator[str]:
-        """The text after the UNA in chunks, keeping the end of the last one seen."""
+        """The text after the UNA in chunks."""
         text, self._head = self._head, ""
         while text:
-            ending = text.rstrip(" \r\n")
-            if ending:
-                self._tail = (self._tail + ending)[-TAIL:]
             yield text
             text = self.source.read(CHUNK).decode("latin-1")
+
+    def _too_long(self, long: LongSegment) -> Iterator[Event]:
+        """SEGMENT-TOO-LONG: in the message it belongs to (which is then rejected), or about
+        the file when it is an envelope segment or outside any message."""
+        raw = long.raw
+        raw[0] = get(raw, 0)[:35]  # a tag, not a run of text that has no separator
+        opened = self.message if raw[0] not in ENVELOPE_TAGS else None
+        found = finding(
+            "SEGMENT-TOO-LONG",
+            f"Segment {self.line} ({raw[0][:3]!r}) is {long.length:,} characters long; a "
+            f"segment may be at most {self.max_segment:,}. It was read as its first "
+            f"{self.max_segment:,} characters and the rest was skipped.",
+            self._here(raw, transaction=get(opened.raw, 1) if opened else None),
+            text=long.text[:200],
+        )
+        if opened is not None:
+            opened.findings.append(found)
+        else:
+            yield Problems([found])
 
     # -- segments ----------------------------------------------------------------------------
 
@@ -137,6 +161,7 @@ class EdifactReader:
         tag = raw[0] if raw and isinstance(raw[0], str) else ""
         if tag == "UNB":
             yield from self._end()
+            yield from self._count_strays()
             yield self._open_interchange(raw)
         elif tag == "UNZ":
             yield from self._close_interchange(raw)
@@ -152,13 +177,20 @@ class EdifactReader:
             if len(self.message.body) < MAX_MESSAGE_SEGMENTS:
                 self.message.body.append((self.line, raw))
         else:
-            yield Problems(
-                [
-                    self._envelope(
-                        f"{label(raw) or '(no tag)'} is outside any message (UNH..UNT).", raw
-                    )
-                ]
+            self.strays += 1
+            if self.strays <= MAX_STRAY_FINDINGS:  # past them, counted at the interchange's end
+                message = f"{label(raw) or '(no tag)'} is outside any message (UNH..UNT)."
+                yield Problems([self._envelope(message, raw)])
+
+    def _count_strays(self) -> Iterator[Event]:
+        """One finding for the segments outside any message past the first hundred."""
+        more, self.strays = self.strays - MAX_STRAY_FINDINGS, 0
+        if more > 0:
+            message = (
+                f"{more:,} more segment{'' if more == 1 else 's'} stood outside any message "
+                f"in this interchange; only the first {MAX_STRAY_FINDINGS} are named."
             )
+            yield Problems([finding("EDIFACT-ENVELOPE", message, self._here(None))])
 
     def _here(self, raw: Raw | None = None, element: str | None = None, **where: Any) -> Location:
         what = label(raw) if raw else "end of file"
@@ -398,7 +430,10 @@ class EdifactReader:
             return Message("", control, None, place, found)
         at_unh = self._at_unh(opened)
         record, fields, problems = read_body(opened.mapping, opened.body, self.decimal, at_unh)
-        return Message(opened.mapping.set_id, control, record, place, found + problems, fields)
+        found = [*opened.findings, *found, *problems]
+        if opened.findings:  # a segment of it was cut: its record is not taken
+            return Message(opened.mapping.set_id, control, None, place, found, fields)
+        return Message(opened.mapping.set_id, control, record, place, found, fields)
 
     def _end(self) -> Iterator[Event]:
         yield from self._close_open_message("the end of the file")
@@ -418,34 +453,22 @@ class EdifactReader:
             )
             self.interchange = None
 
-    def _syntax(self, error: EDISyntaxError) -> Finding:
-        text = str(error.args[0]) if error.args else str(error)
-        truncated = "end of edi" in text.lower()
+    def _syntax(self, error: EdifactSyntaxError) -> Finding:
         message = (
-            f"The file ends in the middle of a segment (after segment {self.line})."
-            if truncated
-            else f"Segment {self.line + 1} cannot be read: {text.rstrip('.')}."
+            f"The file ends in the middle of a segment (after segment {self.line}): {error}."
+            if error.truncated
+            else f"Segment {self.line + 1} cannot be read: {error}."
         )
         return finding(
-            "FILE-TRUNCATED" if truncated else "EDIFACT-SYNTAX",
+            "FILE-TRUNCATED" if error.truncated else "EDIFACT-SYNTAX",
             message,
             Location(self.name, line=self.line + 1, origin=f"segment {self.line + 1}"),
         )
 
 
-TAIL = 64
-
-
-def _unterminated(tail: str, chars: Characters) -> bool:
-    """Whether the file's text ends inside a segment: not on a segment terminator, or on one
-    released by an odd number of release characters before it."""
-    if not tail:
-        return False
-    if not tail.endswith(chars.segment_terminator):
-        return True
-    body = tail[: -len(chars.segment_terminator)]
-    releases = len(body) - len(body.rstrip(chars.escape_character))
-    return releases % 2 == 1
+def _characters(una: str) -> ServiceCharacters:
+    """The separators of a six-character service string (UNA1 to UNA6)."""
+    return ServiceCharacters(component=una[0], element=una[1], release=una[3], terminator=una[5])
 
 
 def _x12_control(reference: str) -> str:

@@ -3,18 +3,27 @@
 lxml parses with entity resolution, DTD loading and network access off and libxml2's size
 limits on (`huge_tree` off: a text node over 10 MB or nesting over 256 deep stops the
 parse); a document with a DOCTYPE is refused outright. Elements are handled as they close
-and then cleared, so memory holds one transaction. Each interchange and group header and
-each transaction is validated against `transactions/xml/ebt-1.0.xsd`: first by libxml2's
-validator (in C, microseconds a transaction), and when it refuses, by xmlschema, whose
-errors become XML-SCHEMA findings naming the element and its line (decision 0006).
+and then cleared, so memory holds one transaction. libxml2 has no knob for the size of a
+part, so the reader counts bytes: more than `ReadLimits.xml_part` read between two parts it
+handles (a transaction, an interchange or group start tag) stops the read with XML-LIMIT.
+Each interchange and group header and each transaction is validated against
+`transactions/xml/ebt-1.0.xsd`: first by libxml2's validator (in C, microseconds a
+transaction), and when it refuses, by xmlschema, whose errors become XML-SCHEMA findings
+naming the element and its line (decision 0006). A refused part is first counted (elements,
+attributes on each; over `ReadLimits` it is XML-LIMIT and xmlschema never sees it), and at
+most `MAX_SCHEMA_ERRORS` of xmlschema's errors are taken: each of its errors costs time in
+proportion to the element's attributes, so 1,000 attributes once cost a million steps.
 """
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from functools import cache
+from itertools import islice
 from typing import Any, BinaryIO
 
 import xmlschema
@@ -37,6 +46,8 @@ from ebt.formats.model import (
 )
 from ebt.mapping.records import ApplicationAdvice, FunctionalAck, Transaction814
 from ebt.resources import data_path
+from ebt.syntax.envelope import MAX_STRAY_FINDINGS
+from ebt.syntax.limits import ReadLimits
 
 NAMESPACE = "urn:ebt:transactions:1.0"
 VERSION = "1.0"
@@ -53,6 +64,12 @@ TRANSACTION_TAGS = frozenset(NS + name for name in RECORD_ELEMENTS)
 LISTENED = [ROOT_TAG, INTERCHANGE, GROUP, *sorted(TRANSACTION_TAGS)]
 BUDGET = 1 << 20  # bytes read before the first <ebt>, <interchange>, <group> or transaction
 LIMIT_WORDS = ("huge", "excessive depth", "too large", "xmlsax2characters", "exceeded")
+MAX_SCHEMA_ERRORS = 20  # xmlschema's errors taken for one part; the rest are counted as one
+LIBXML2_ELEMENT = re.compile(r"Element '([^']{1,200})'")  # how libxml2's messages start
+LONG_QUOTE = re.compile(r"('[^']{40})[^']{20,}'")  # a value quoted in a message, over 60
+MAX_REASON = 400  # characters of a schema error's reason kept in a finding
+PRECOUNTED_BYTES = 64 * 1024  # a transaction this big is counted before it is validated
+MAX_EXPLAINED = 1_000  # elements in a refused part that xmlschema explains; libxml2 beyond
 DTD_WORDS = ("entity", "doctype", "dtd")
 
 
@@ -73,22 +90,33 @@ def gate() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(schema_path(), parser))
 
 
-def schema_errors(element: Any) -> list[Any]:
-    """xmlschema's errors for an element that libxml2 refused (none when it accepts);
-    libxml2's own messages when xmlschema finds nothing to say."""
+def schema_errors(element: Any, *, explain: bool = True) -> list[Any]:
+    """The errors of an element that libxml2 refused (none when it accepts): xmlschema's,
+    at most `MAX_SCHEMA_ERRORS` and then one saying more were left out; libxml2's own
+    messages when not `explain` (xmlschema spends time in proportion to the square of an
+    element's children) or when xmlschema finds nothing to say."""
     if gate().validate(element):
         return []
-    found = list(schema().iter_errors(element))
-    return found or [_Libxml2Error(entry.message) for entry in gate().error_log]  # type: ignore[attr-defined]
+    found: list[Any] = []
+    if explain:
+        found = list(islice(schema().iter_errors(element), MAX_SCHEMA_ERRORS + 1))
+    if len(found) > MAX_SCHEMA_ERRORS:
+        found[-1] = _Libxml2Error(
+            f"more errors in this part were not listed (the first {MAX_SCHEMA_ERRORS} are)",
+            element,
+        )
+    log = islice(gate().error_log, MAX_SCHEMA_ERRORS)  # type: ignore[call-overload]
+    return found or [_Libxml2Error(entry.message, line=entry.line) for entry in log]
 
 
 class _Libxml2Error:
     """A libxml2 validation message in the shape of an xmlschema error."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, element: Any = None, *, line: int | None = None):
         self.reason = message
         self.message = message
-        self.elem = None
+        self.elem = element
+        self.line = line
 
 
 def local(tag: object) -> str:
@@ -99,16 +127,17 @@ def local(tag: object) -> str:
 class XmlReader:
     """Events from one XML file."""
 
-    def __init__(self, source: BinaryIO, *, name: str = ""):
+    def __init__(self, source: BinaryIO, *, name: str = "", limits: ReadLimits | None = None):
         self.source = source
         self.name = name
+        self.limits = limits or ReadLimits()
+        self._budget: _Budget | None = None
         self.interchange = ""
         self.group = ""
         self.interchanges = 0
-        self.budget: _Budget | None = None
 
     def events(self) -> Iterator[Event]:
-        budget = self.budget = _Budget(self.source)
+        budget = self._budget = _Budget(self.source, self.limits.xml_part, self.name)
         parse = etree.iterparse(
             budget,
             events=("start", "end"),
@@ -119,12 +148,14 @@ class XmlReader:
             huge_tree=False,
             remove_comments=True,
             remove_pis=True,
+            collect_ids=False,
         )
         try:
             for action, element in parse:
                 if budget.armed:
                     budget.armed = False
                     self._root(element.getroottree().getroot())
+                budget.handled(action, element)
                 if action == "start":
                     yield from self._start(element)
                 else:
@@ -134,7 +165,10 @@ class XmlReader:
         except etree.XMLSyntaxError as error:
             yield Problems([self._syntax(error)])
         except _RefusedError as refused:
-            yield Problems([refused.finding])
+            found = refused.finding
+            if self.interchange and found.location.interchange is None:
+                found = found.at(interchange=self.interchange, group=self.group or None)
+            yield Problems([found])
 
     # -- start tags ------------------------------------------------------------------------
 
@@ -219,12 +253,28 @@ class XmlReader:
 
     def _header_errors(self, element: Any, place: Place) -> list[Finding]:
         """The start tag alone (its attributes) against the schema."""
-        alone = etree.Element(element.tag, dict(element.attrib))
+        where = self._where(place.line, place.what)
+        over = self._over_limits(element, where, children=False)
+        if isinstance(over, Finding):
+            return [over]
+        alone = etree.Element(element.tag)
         alone.sourceline = element.sourceline
-        return [
+        unnamed = []
+        for key, value in element.attrib.items():
+            try:
+                alone.set(key, value)
+            except ValueError:  # a name lxml will not set, e.g. with an undeclared prefix
+                unnamed.append(key)
+        found = [
             finding(
-                "XML-ENVELOPE", f"{place}: {_reason(error)}", self._where(place.line, place.what)
+                "XML-ENVELOPE",
+                f"{place}: the attribute {key[:60]!r} is not a name the schema has.",
+                where,
             )
+            for key in unnamed
+        ]
+        return found + [
+            finding("XML-ENVELOPE", f"{place}: {_reason(error)}", where)
             for error in schema_errors(alone)
         ]
 
@@ -261,27 +311,45 @@ class XmlReader:
     def _strays(
         self, element: Any, allowed: frozenset[str], expected: str, parent: str
     ) -> Iterator[Problems]:
-        """Siblings before `element` that do not belong in its parent (handled ones are gone)."""
-        found = []
+        """Siblings before `element` that do not belong in its parent (handled ones are gone),
+        the first hundred named."""
+        first: deque[Any] = deque(maxlen=MAX_STRAY_FINDINGS)  # walked last to first
+        count = 0
         sibling = element.getprevious()
         while sibling is not None:
             if sibling.tag not in allowed:
-                found.append(self._misplaced(sibling, expected, parent))
+                first.append(sibling)
+                count += 1
             sibling = sibling.getprevious()
-        if found:
-            yield Problems(found[::-1])
+        if count:
+            yield self._stray_problems(reversed(first), count, expected, parent)
+
+    def _stray_problems(
+        self, first: Iterable[Any], count: int, expected: str, parent: str
+    ) -> Problems:
+        found = [self._misplaced(stray, expected, parent) for stray in first]
+        if count > len(found):
+            more = count - len(found)
+            where = found[-1].location
+            found.append(
+                finding(
+                    "XML-SCHEMA",
+                    f"{more:,} more element{'' if more == 1 else 's'} not allowed in {parent} "
+                    f"were skipped; only the first {len(found)} are named.",
+                    where,
+                )
+            )
+        return Problems(found)
 
     def _strays_within(
         self, element: Any, allowed: frozenset[str], expected: str, parent: str
     ) -> Iterator[Problems]:
         """Children of a closing envelope that do not belong in it (after its last part)."""
-        found = [
-            self._misplaced(child, expected, parent)
-            for child in element
-            if child.tag not in allowed
-        ]
-        if found:
-            yield Problems(found)
+        strays = (child for child in element if child.tag not in allowed)
+        first = list(islice(strays, MAX_STRAY_FINDINGS))
+        if first:
+            count = len(first) + sum(1 for _ in strays)
+            yield self._stray_problems(first, count, expected, parent)
 
     def _misplaced(self, element: Any, expected: str, parent: str) -> Finding:
         return finding(
@@ -301,7 +369,7 @@ class XmlReader:
                 element, "<transaction814>, <application_advice> or <functional_ack>", "<group>"
             )
             return Message("", control, None, place, [found])
-        errors = [self._schema_finding(error, where) for error in schema_errors(element)]
+        errors = [self._schema_finding(error, where) for error in self._refusals(element, where)]
         if errors:
             return Message(set_id, control, None, place, errors)
         fields: dict[str, Place] = {}
@@ -320,10 +388,60 @@ class XmlReader:
             return Message(set_id, control, None, place, [found])
         return Message(set_id, control, record, place, [], fields)
 
+    def _refusals(self, element: Any, where: Location) -> list[Any]:
+        """What is wrong with a transaction: nothing when libxml2's validator accepts it;
+        an XML-LIMIT finding when it is over a limit; else the schema's errors. A big part is
+        counted first: libxml2 logs an error per stray attribute or child, a Python object
+        each (100,000 attributes, 120 MB)."""
+        big = self._budget is not None and self._budget.since > PRECOUNTED_BYTES
+        over = self._over_limits(element, where, children=True) if big else None
+        if isinstance(over, Finding):
+            return [over]
+        if gate().validate(element):
+            return []
+        if over is None:
+            over = self._over_limits(element, where, children=True)
+        if isinstance(over, Finding):
+            return [over]
+        return schema_errors(element, explain=over <= MAX_EXPLAINED)
+
+    def _over_limits(self, element: Any, where: Location, *, children: bool) -> Finding | int:
+        """XML-LIMIT when the part has more elements or an element more attributes than the
+        limits allow (libxml2 has no knob for either); else how many elements it has."""
+        limits = self.limits
+        nodes = element.iter(etree.Element) if children else (element,)
+        count = 0
+        for count, node in enumerate(nodes, start=1):
+            if count > limits.xml_elements:
+                return finding(
+                    "XML-LIMIT",
+                    f"<{local(element.tag)}> at line {element.sourceline} holds more than "
+                    f"{limits.xml_elements:,} elements; it was not read.",
+                    where,
+                )
+            if len(node.attrib) > limits.xml_attributes:
+                return finding(
+                    "XML-LIMIT",
+                    f"<{_shown(node.tag)}> at line {node.sourceline} has "
+                    f"{len(node.attrib):,} attributes; an element may have at most "
+                    f"{limits.xml_attributes}, so <{local(element.tag)}> was not read.",
+                    replace(
+                        where,
+                        line=node.sourceline,
+                        origin=f"<{local(node.tag)}> line {node.sourceline}",
+                    ),
+                )
+        return count
+
     def _schema_finding(self, error: Any, where: Location) -> Finding:
+        if isinstance(error, Finding):
+            return error
         element = error.elem
-        line = element.sourceline if element is not None else where.line
+        line = element.sourceline if element is not None else getattr(error, "line", where.line)
         shown = f"<{local(element.tag)}>" if element is not None else where.origin or ""
+        named = LIBXML2_ELEMENT.match(str(error.reason or ""))
+        if element is None and named:
+            shown = f"<{local(named.group(1))}>"
         position = re.search(r"at position (\d+)", str(error.reason or ""))
         if element is not None and position and len(element) >= int(position.group(1)):
             child = element[int(position.group(1)) - 1]
@@ -356,7 +474,7 @@ class XmlReader:
         lower = text.lower()
         line = error.lineno or None
         code = "XML-MALFORMED"
-        if self.budget is not None and self.budget.doctype:
+        if self._budget is not None and self._budget.doctype:
             # whatever libxml2 stopped at (an entity's expansion, a limit), a DOCTYPE was
             # declared: refused as such (libxml2 2.14's amplification guard words it as a limit)
             code = "XML-DTD"
@@ -385,17 +503,29 @@ def _parent_is(element: Any, tag: str, *, top: bool = False) -> bool:
 
 class _Budget(io.RawIOBase):
     """The source, refused once `BUDGET` bytes are read while `armed` (before the parse has
-    seen any element it listens for), so a document of other elements cannot grow a tree."""
+    seen any element it listens for), so a document of other elements cannot grow a tree;
+    and once more than `part` bytes are read after the last part the reader handled, so
+    that no part (nor what stands between parts) can grow a tree past that size."""
 
-    def __init__(self, source: BinaryIO):
+    def __init__(self, source: BinaryIO, part: int, name: str):
         self.source = source
+        self.part = part
+        self.name = name
         self.armed = True
         self.read_so_far = 0
+        self.mark = 0  # bytes read when the last part was handled
+        self.since = 0  # bytes read between the two last parts handled (a transaction's size)
+        self.last = "the start of the file"
         self.doctype = False  # a DOCTYPE was seen before the first ebt element
         self.tail = b""
 
     def readable(self) -> bool:
         return True
+
+    def handled(self, action: str, element: Any) -> None:
+        self.since, self.mark = self.read_so_far - self.mark, self.read_so_far
+        what = local(element.tag) if action == "start" else "/" + local(element.tag)
+        self.last = f"<{what}> at line {element.sourceline}"
 
     def readinto(self, buffer: Any) -> int:
         data = self.source.read(len(buffer))
@@ -409,6 +539,16 @@ class _Budget(io.RawIOBase):
                     "XML-ROOT",
                     f"No <ebt> element starts in the first {BUDGET >> 10} KiB of the file.",
                     Location(origin="the start of the file"),
+                )
+            )
+        if self.read_so_far - self.mark > self.part:
+            raise _RefusedError(
+                finding(
+                    "XML-LIMIT",
+                    f"More than {self.part:,} bytes follow {self.last} before a transaction, "
+                    "group or interchange closes or opens: a part may be at most that "
+                    "size, so the file was not read past this point.",
+                    Location(self.name, origin=self.last),
                 )
             )
         buffer[: len(data)] = data
@@ -470,5 +610,9 @@ def _shown(tag: object) -> str:
 
 
 def _reason(error: Any) -> str:
+    """The error's reason, namespace off, a long quoted value shortened to its start."""
     reason = str(error.reason or error.message).replace(NS, "")
-    return reason.rstrip(".") + "."
+    reason = LONG_QUOTE.sub(
+        lambda m: f"{m.group(1)}...' ({len(m.group(0)) - 2:,} characters)", reason
+    )
+    return reason[:MAX_REASON].rstrip(".") + "."

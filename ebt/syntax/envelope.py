@@ -8,7 +8,6 @@ handed out whole (ST..SE), so memory holds one set at a time.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -16,6 +15,7 @@ from ebt.findings import Finding, Location, finding
 from ebt.syntax.separators import Separators
 
 MAX_SET_SEGMENTS = 10_000
+MAX_STRAY_FINDINGS = 100  # segments outside any set named one by one, per interchange
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,35 +132,35 @@ def _with(loc: Location, where: dict[str, str | int | None]) -> Location:
 
 
 class ControlNumbers:
-    """The control numbers seen so far, held as runs so that a million sequential numbers
-    take a few bytes, not a million entries. Numbers are compared as written: "0001" and
-    "00001" are different control numbers."""
+    """The control numbers seen so far, as bitmaps of 64 numbers a page (one dictionary per
+    width), so that a million sequential numbers take about 16,000 small integers and a
+    number costs the same to add whatever order the numbers come in. Numbers are compared as
+    written: "0001" and "00001" are different control numbers; one too long for a machine
+    word is kept as text."""
 
     def __init__(self) -> None:
-        self._runs: dict[int, tuple[list[int], list[int]]] = {}  # width -> (starts, ends)
+        self._pages: dict[int, dict[int, int]] = {}  # width -> page (number // 64) -> bits
         self._other: set[str] = set()
 
     def add(self, control: str) -> bool:
         """Record `control`; False when it was already seen."""
-        if not (control.isascii() and control.isdigit()):
+        if not (control.isascii() and control.isdigit()) or len(control) > MAX_NUMBER_WIDTH:
             seen = control in self._other
             self._other.add(control)
             return not seen
-        starts, ends = self._runs.setdefault(len(control), ([], []))
+        pages = self._pages.get(len(control))
+        if pages is None:
+            pages = self._pages[len(control)] = {}
         number = int(control)
-        i = bisect_right(starts, number) - 1
-        if i >= 0 and number <= ends[i]:
+        page, bit = number >> 6, 1 << (number & 63)
+        bits = pages.get(page, 0)
+        if bits & bit:
             return False
-        if i >= 0 and number == ends[i] + 1:
-            ends[i] = number
-        else:
-            i += 1
-            starts.insert(i, number)
-            ends.insert(i, number)
-        if i + 1 < len(starts) and starts[i + 1] == ends[i] + 1:
-            ends[i] = ends.pop(i + 1)
-            starts.pop(i + 1)
+        pages[page] = bits | bit
         return True
+
+
+MAX_NUMBER_WIDTH = 18  # digits: any such number fits a machine word
 
 
 class EnvelopeWalker:
@@ -178,6 +178,7 @@ class EnvelopeWalker:
         self._sets = 0
         self._group_findings: list[Finding] = []
         self._interchange_findings: list[Finding] = []
+        self._strays = 0  # segments outside any set in this interchange
         self._interchange_controls: set[str] = set()
         self._set_controls = ControlNumbers()
         self.line = 0
@@ -253,6 +254,7 @@ class EnvelopeWalker:
         self._interchange = Interchange(tuple(segment), self._separator_sets[index], self.line)
         self._groups = 0
         self._interchange_findings = []
+        self._strays = 0
         control = self._interchange.control
         if control in self._interchange_controls:
             self._interchange_findings.append(
@@ -292,6 +294,7 @@ class EnvelopeWalker:
                     value=count,
                 )
             )
+        self._count_strays(where)
         yield InterchangeEnd(current, self._groups, self._interchange_findings)
         self._interchange = None
 
@@ -433,6 +436,7 @@ class EnvelopeWalker:
                     where,
                 )
             )
+            self._count_strays(where)
             yield InterchangeEnd(self._interchange, self._groups, self._interchange_findings)
             self._interchange = None
 
@@ -449,6 +453,9 @@ class EnvelopeWalker:
 
     def _stray(self, segment: list[str], where: str) -> None:
         target = self._interchange_findings if self._interchange else self.findings
+        self._strays += 1
+        if self._strays > MAX_STRAY_FINDINGS:
+            return  # counted, and told in one finding when the interchange ends
         target.append(
             finding(
                 "ENVELOPE-ORDER",
@@ -457,6 +464,21 @@ class EnvelopeWalker:
                 text="*".join(segment)[:200],
             )
         )
+
+    def _count_strays(self, where: Location) -> None:
+        """One finding for the segments outside any set past the first hundred."""
+        more = self._strays - MAX_STRAY_FINDINGS
+        if more > 0:
+            self._interchange_findings.append(
+                finding(
+                    "ENVELOPE-ORDER",
+                    f"{more:,} more segment{'' if more == 1 else 's'} stood outside any "
+                    "transaction set in "
+                    f"this interchange; only the first {MAX_STRAY_FINDINGS} are named.",
+                    where,
+                )
+            )
+        self._strays = 0
 
 
 _ENVELOPE_TAGS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
