@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import resource
 import secrets
 import subprocess
 import sys
@@ -82,27 +81,61 @@ def make_inbox(folder: Path, transactions: int, per_file: int) -> None:
         os.utime(path, (1_000_000 + index, 1_000_000 + index))
 
 
+def children(commands: list[list[str]]) -> list[tuple[str, float, float]]:
+    """Run the commands at once; each one's output, CPU seconds (user + system) and peak
+    RSS in MiB, from its own resource usage (os.wait4)."""
+    running = [subprocess.Popen(c, stdout=subprocess.PIPE, text=True) for c in commands]
+    out = []
+    for child in running:
+        assert child.stdout is not None
+        said = child.stdout.read()
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode not in (0, 1):
+            raise SystemExit(f"{child.args[4:6]} failed ({child.returncode}): {said}")
+        out.append((said, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024))
+    return out
+
+
 def sweep(folder: Path, url: str, workers: int) -> dict[str, float]:
     """`ebt sweep inbound` in `workers` processes at once, then `ebt sweep outbound`."""
     base = [sys.executable, "-m", "ebt", "--today", TODAY, "sweep"]
     where = ["--config", str(folder / "partners.toml"), "--db", url]
     start = time.perf_counter()
-    running = [
-        subprocess.Popen([*base, "inbound", *where], stdout=subprocess.PIPE, text=True)
-        for _ in range(workers)
-    ]
+    inbound = children([[*base, "inbound", *where]] * workers)
+    inbound_s = time.perf_counter() - start
     decided = 0
-    for worker in running:
-        out, _ = worker.communicate()
-        if worker.returncode != 0:
-            raise SystemExit(f"a worker failed: {out}")
-        found = re.search(r"(\d+) transaction\(s\) decided", out)
+    for said, _, _ in inbound:
+        found = re.search(r"(\d+) transaction\(s\) decided", said)
         decided += int(found[1]) if found else 0
-    inbound = time.perf_counter() - start
-    subprocess.run([*base, "outbound", *where], check=True, capture_output=True)
+    ((_, out_cpu, out_peak),) = children([[*base, "outbound", *where]])
     total = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"decided": decided, "inbound_s": inbound, "total_s": total, "peak_mib": peak}
+    return {
+        "decided": decided,
+        "inbound_s": inbound_s,
+        "total_s": total,
+        "inbound_cpu_s": sum(cpu for _, cpu, _ in inbound),
+        "cpu_s": sum(cpu for _, cpu, _ in inbound) + out_cpu,
+        "peak_mib": max([peak for _, _, peak in inbound] + [out_peak]),
+    }
+
+
+def process_run(count: int, per_file: int, tmp: Path) -> dict[str, float]:
+    """`ebt process` of the same inbox's files (one command, every file), into a store
+    built the same way: the figure a sweep's CPU a transaction is held to."""
+    folder = tmp / f"process-{count}"
+    url = f"sqlite:///{folder / 'ebt.db'}"
+    folder.mkdir()
+    print(f"ebt process of {count:,}: building ...", file=sys.stderr)
+    bench_process.build_store(url, count)
+    make_inbox(folder, count, per_file)
+    paths = sorted(str(p) for p in (folder / "ces" / "inbound").glob("*.x12"))
+    command = [sys.executable, "-m", "ebt", "--today", TODAY, "process", *paths]
+    start = time.perf_counter()
+    ((said, cpu, peak),) = children([[*command, "--db", url, "--out", str(folder / "out")]])
+    seconds = time.perf_counter() - start
+    decided = sum(int(n) for n in re.findall(r": (\d+) transaction\(s\)", said))
+    return {"decided": decided, "total_s": seconds, "cpu_s": cpu, "peak_mib": peak}
 
 
 def sqlite_run(count: int, per_file: int, tmp: Path) -> dict[str, float]:
@@ -154,35 +187,65 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--transactions", type=int, action="append")
     parser.add_argument("--per-file", type=int, default=10_000)
+    parser.add_argument(
+        "--compare-process",
+        action="store_true",
+        help="also `ebt process` the first size's inbox: CPU a transaction, sweep against it",
+    )
     parser.add_argument("--postgres", help="a PostgreSQL server URL for the workers comparison")
     parser.add_argument("--workers-n", type=int, default=40_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ebt-sweep-bench-") as name:
         tmp = Path(name)
+        sqlite: dict[int, dict[str, float]] = {}
         if args.transactions or not args.postgres:
             print(
-                "| enrollments (SQLite) | inbound s | with outbound s | transactions/s "
-                "| peak RSS MiB |"
+                "| run | transactions | inbound s | with outbound s | transactions/s "
+                "| CPU s | CPU ms a transaction | peak RSS MiB |"
             )
-            print("|---:|---:|---:|---:|---:|")
+            print("|---|---:|---:|---:|---:|---:|---:|---:|")
             for count in args.transactions or [100_000]:
-                r = sqlite_run(count, args.per_file, tmp)
+                r = sqlite[count] = sqlite_run(count, args.per_file, tmp)
                 print(
-                    f"| {count:,} | {r['inbound_s']:.1f} | {r['total_s']:.1f} "
-                    f"| {r['decided'] / r['total_s']:,.0f} | {r['peak_mib']:.0f} |",
+                    f"| sweep, SQLite | {count:,} | {r['inbound_s']:.1f} | {r['total_s']:.1f} "
+                    f"| {r['decided'] / r['total_s']:,.0f} | {r['cpu_s']:.1f} "
+                    f"| {1000 * r['cpu_s'] / r['decided']:.3f} | {r['peak_mib']:.0f} |",
+                    flush=True,
+                )
+            if args.compare_process:
+                count = (args.transactions or [100_000])[0]
+                p = process_run(count, args.per_file, tmp)
+                print(
+                    f"| ebt process, SQLite | {count:,} | | {p['total_s']:.1f} "
+                    f"| {p['decided'] / p['total_s']:,.0f} | {p['cpu_s']:.1f} "
+                    f"| {1000 * p['cpu_s'] / p['decided']:.3f} | {p['peak_mib']:.0f} |"
+                )
+                swept = sqlite[count]
+                ratio = (swept["cpu_s"] / swept["decided"]) / (p["cpu_s"] / p["decided"])
+                print(f"\nsweep CPU a transaction / ebt process's: {ratio:.2f}x", flush=True)
+            sizes = sorted(sqlite)
+            if len(sizes) > 1:
+                small, large = sqlite[sizes[0]], sqlite[sizes[-1]]
+                print(
+                    f"peak RSS {sizes[-1]:,} / {sizes[0]:,}: "
+                    f"{large['peak_mib'] / small['peak_mib']:.2f}x",
                     flush=True,
                 )
         if args.postgres:
             one = postgres_run(args.postgres, args.workers_n, 2_000, 1, tmp)
             four = postgres_run(args.postgres, args.workers_n, 2_000, 4, tmp)
-            print("\n| PostgreSQL, enrollments | workers | total s | transactions/s |")
-            print("|---:|---:|---:|---:|")
+            print("\n| PostgreSQL, enrollments | workers | total s | transactions/s | CPU s |")
+            print("|---:|---:|---:|---:|---:|")
             for workers, r in ((1, one), (4, four)):
                 print(
                     f"| {args.workers_n:,} | {workers} | {r['total_s']:.1f} "
-                    f"| {r['decided'] / r['total_s']:,.0f} |"
+                    f"| {r['decided'] / r['total_s']:,.0f} | {r['cpu_s']:.1f} |"
                 )
             print(f"\n4 workers / 1 worker throughput: {one['total_s'] / four['total_s']:.2f}x")
+            if args.workers_n in sqlite:
+                base = sqlite[args.workers_n]
+                pg = (one["decided"] / one["total_s"]) / (base["decided"] / base["total_s"])
+                print(f"PostgreSQL 1 worker / SQLite sweep throughput: {pg:.2f}x")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_, select, true
 from sqlalchemy.orm import Session
 
 from ebt.market.account import AccountAggregate
@@ -58,27 +58,48 @@ class SqlMarketReader:
         by_number = Account.number.in_(wanted)
         processes = table_of(Process)
         periods = table_of(SupplierPeriod)
-        installed = (
+        # each account's rows found from the account (by number, then by account id): on
+        # PostgreSQL a plain join, planned from statistics that lag a busy store, started
+        # from the other side and scanned every pending process for each batch; a LATERAL
+        # subquery (not folded: OFFSET 0) looks each account up by its index. SQLite starts
+        # from the IN list by itself
+        lateral = self.session.get_bind().dialect.name == "postgresql"
+        of_accounts = select(Account.id, Account.premise_id).where(by_number).subquery("a")
+
+        def per_account(
+            query: Select[*tuple[Any, ...]], key: Any, order: tuple[str, ...], column: str = "id"
+        ) -> Select[*tuple[Any, ...]]:
+            mine = of_accounts.c[column]
+            if not lateral:
+                by = [query.selected_columns[name] for name in order]
+                return query.join(of_accounts, mine == key).order_by(*by)
+            # OFFSET 0 keeps the planner from folding the subquery into a plain join
+            inner = query.where(key == mine).offset(0).lateral("r")
+            return (
+                select(inner)
+                .select_from(of_accounts.join(inner, true()))
+                .order_by(*(inner.c[name] for name in order))
+            )
+
+        open_processes_query = per_account(
+            select(processes).where(processes.c.state == ProcessState.PENDING),
+            processes.c.account_id,
+            ("account_id", "id"),
+        )
+        timeline_query = per_account(select(periods), periods.c.account_id, ("account_id", "start"))
+        installed = per_account(
             select(MeterInstallation.premise_id, Meter.number, Meter.smart, Meter.rate_structures)
             .join(Meter, Meter.id == MeterInstallation.meter_id)
-            .join(Account, Account.premise_id == MeterInstallation.premise_id)
-            .where(by_number)
             .where(MeterInstallation.installed_on <= on)
-            .where(or_(MeterInstallation.removed_on.is_(None), MeterInstallation.removed_on > on))
-            .distinct()
-            .order_by(MeterInstallation.premise_id, Meter.number)
-        )
+            .where(or_(MeterInstallation.removed_on.is_(None), MeterInstallation.removed_on > on)),
+            MeterInstallation.premise_id,
+            ("premise_id", "number"),
+            "premise_id",
+        ).distinct()  # two accounts at one premise see its meters once
         accounts, open_processes, timeline, meters = self._all(
             select(*ACCOUNT_COLUMNS).where(by_number).order_by(Account.number),
-            select(processes)
-            .join(Account, Account.id == processes.c.account_id)
-            .where(by_number)
-            .where(processes.c.state == ProcessState.PENDING)
-            .order_by(processes.c.id),
-            select(periods)
-            .join(Account, Account.id == periods.c.account_id)
-            .where(by_number)
-            .order_by(periods.c.account_id, periods.c.start),
+            open_processes_query,
+            timeline_query,
             installed,
         )
         found = [AccountAggregate(AccountRow(*row)) for row in accounts]

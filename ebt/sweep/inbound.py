@@ -50,8 +50,15 @@ from ebt.sweep.folders import (
     write_text_atomically,
 )
 from ebt.sweep.ingest import Ingester
-from ebt.sweep.locks import CLAIM_ORDER, FILE_LOCKS, SINGLETON_LOCKS, Locks, hold_in_transaction
-from ebt.sweep.queue import partition_count
+from ebt.sweep.locks import (
+    CLAIM_ORDER,
+    FILE_LOCKS,
+    PARTITION_LOCKS,
+    SINGLETON_LOCKS,
+    Locks,
+    hold_in_transaction,
+)
+from ebt.sweep.queue import PARTITIONS, partition_count
 
 IDLE_WAIT = 0.1  # seconds between looks while other workers hold the remaining work
 
@@ -94,8 +101,9 @@ class InboundSweep:
         # one sweep at a time on SQLite: each batch is decided as it is read; on PostgreSQL
         # the sweeps share the work through the delivery queue
         dialect = engine.dialect.name
+        self.decide_now = DecideNow(sessions, market, self.summary.decided)
         self.sink: Sink = (
-            DecideNow(sessions, market, self.summary.decided)
+            self.decide_now
             if dialect == "sqlite"
             else Enqueue(
                 sessions, partition_count(dialect), lambda n: self.progress("total:decide", n)
@@ -270,10 +278,17 @@ class InboundSweep:
             )
             return
         file.path = str(self._locate(file))
+        alone = self._alone(file)
+        sink = self.decide_now if alone else self.sink
         ingester = Ingester(
-            self.sessions, self.market, self.config, self.sink, lambda n: self.progress("read", n)
+            self.sessions, self.market, self.config, sink, lambda n: self.progress("read", n)
         )
-        summary = ingester.run(file)
+        try:
+            summary = ingester.run(file)
+        finally:
+            if alone and self.sink is not self.decide_now:
+                for partition in range(PARTITIONS):
+                    self.locks.unlock(PARTITION_LOCKS, partition)
         if not summary.readable:
             self._error(file, summary.problems or ["the file holds no X12 interchange"])
             return
@@ -283,6 +298,37 @@ class InboundSweep:
             for c in summary.duplicate_interchanges + summary.refused_interchanges
         ]
         self.summary.problems.extend(f"{file.name}: {p}" for p in summary.problems)
+
+    def _alone(self, file: InboundFile) -> bool:
+        """Whether this worker may decide the file as it reads it (one pass, no queue):
+        always on SQLite (one sweep at a time); on PostgreSQL when it gets every partition
+        and nothing delivered before the file waits (no earlier file being read, no set on
+        the queue), so that deciding now keeps delivery order. It then holds the partitions
+        until the file is read; else the file goes through the queue."""
+        if self.sink is self.decide_now:
+            return True
+        taken = []
+        for partition in range(PARTITIONS):
+            if not self.locks.try_lock(PARTITION_LOCKS, partition):
+                break
+            taken.append(partition)
+        else:
+            with self.sessions() as session:
+                earlier = session.scalar(
+                    select(InboundFile.id)
+                    .where(InboundFile.status == "claimed", InboundFile.id < file.id)
+                    .limit(1)
+                )
+                queued = session.scalar(
+                    select(DeliveryQueue.id)
+                    .where(DeliveryQueue.state == QueueState.PENDING.value)
+                    .limit(1)
+                )
+            if earlier is None and queued is None:
+                return True
+        for partition in taken:
+            self.locks.unlock(PARTITION_LOCKS, partition)
+        return False
 
     def _locate(self, file: InboundFile) -> Path:
         """Where the claimed file is now: work/, or error/ when a run died moving it."""
