@@ -24,14 +24,17 @@ Examples:
 @db_option
 def activate_command(fmt: str, db: str | None) -> None:
     """Turn pending service active where its start date has come and a start read exists;
-    what cannot be activated becomes a work item (`ebt workitems`). Also ends service whose
-    stop date has come and writes off CES receivables carried one bill past a final bill."""
+    what cannot be activated becomes a work item (`ebt workitems`), which closes itself,
+    recorded, on the run that finds the start read and activates the service. Also ends
+    service whose stop date has come and writes off CES receivables carried one bill past a
+    final bill."""
     clock, sessions = now(), open_store(db)
     report = activate(sessions, clock.date(), clock)
     found = {
         "activated": len(report.activated),
         "ended": len(report.ended),
         "work_items": report.work_items,
+        "work_items_closed": report.closed,
         "written_off": report.written_off,
     }
     if fmt == "json":
@@ -39,6 +42,6 @@ def activate_command(fmt: str, db: str | None) -> None:
         return
     click.echo(
         f"{clock.date()}: {found['activated']} service period(s) activated, {found['ended']} "
-        f"ended, {len(report.work_items)} work item(s) opened, {len(report.written_off)} "
-        "receivable(s) written off"
+        f"ended, {len(report.work_items)} work item(s) opened, {len(report.closed)} closed by "
+        f"itself, {len(report.written_off)} receivable(s) written off"
     )

@@ -72,7 +72,8 @@ def actions(config: SweepConfig, db: str | None) -> schedule.Actions:
         report = activate(sessions, clock.date(), clock)
         return (
             f"{len(report.activated)} service period(s) activated, {len(report.ended)} ended, "
-            f"{len(report.work_items)} work item(s), {len(report.written_off)} written off"
+            f"{len(report.work_items)} work item(s) opened, {len(report.closed)} closed by "
+            f"itself, {len(report.written_off)} written off"
         )
 
     return schedule.Actions(

@@ -3,7 +3,8 @@
 Every pending service period whose start date has come is turned active when its start read
 exists (a read of a meter at the premise on the start date: the move-in or start read, or
 the previous tenant's final read the service reverts on); what cannot be activated becomes an
-open work item for a person (once). Periods whose end has come are ended. Then the CES
+open work item for a person (once), and that item closes itself, saying so, on the run that
+finds the read and activates the period. Periods whose end has come are ended. Then the CES
 receivables carried after a final bill whose one more bill has come are written off with the
 write-off code. `ebt.services.activation.activate` runs it in one database transaction; a
 scheduler job calls that once a day.
@@ -28,6 +29,7 @@ class Activation:
     activated: list[ServicePeriodRow] = field(default_factory=list)
     ended: list[ServicePeriodRow] = field(default_factory=list)
     work_items: list[WorkItemRow] = field(default_factory=list)  # opened this run
+    closed: list[WorkItemRow] = field(default_factory=list)  # closed by themselves this run
     written_off: list[FinalBillRow] = field(default_factory=list)
 
 
@@ -39,6 +41,7 @@ def activate(unit: ServiceUnit, parameters: Parameters) -> Activation:
         if store.has_read(period.premise_id, period.start):
             period.status = str(PeriodStatus.ACTIVE)
             done.activated.append(period)
+            done.closed.extend(_close_waiting(unit, period))
         else:
             item = _exception(unit, period)
             if item is not None:
@@ -51,11 +54,29 @@ def activate(unit: ServiceUnit, parameters: Parameters) -> Activation:
     return done
 
 
+def _tag(period: ServicePeriodRow) -> str:
+    """How an activation work item's description starts: it names the period, so that the
+    item is opened once and found again when the period activates."""
+    return f"service period {period.id}:"
+
+
+def _close_waiting(unit: ServiceUnit, period: ServicePeriodRow) -> list[WorkItemRow]:
+    """Close the open work items that waited for this period's start read, recorded."""
+    waiting = unit.store.open_work_items(ACTIVATION, _tag(period))
+    for item in waiting:
+        item.status, item.resolved_at = "resolved", unit.now
+        item.resolution = (
+            f"closed by itself: the start read of {period.start} was recorded and service "
+            f"period {period.id} activated on {unit.today}"
+        )
+    return waiting
+
+
 def _exception(unit: ServiceUnit, period: ServicePeriodRow) -> WorkItemRow | None:
     """An open work item for a period that cannot be activated (none if one is open)."""
     store = unit.store
-    tag = f"service period {period.id}"
-    if store.open_work_item(ACTIVATION, tag):
+    tag = _tag(period)
+    if store.open_work_items(ACTIVATION, tag):
         return None
     account = store.account(period.account_id)
     number = account.number if account else "?"
@@ -75,7 +96,7 @@ def _exception(unit: ServiceUnit, period: ServicePeriodRow) -> WorkItemRow | Non
         account_id=period.account_id,
         process=None,
         text=(
-            f"{tag}: {period.role} account {number} cannot start on {period.start}: no start "
+            f"{tag} {period.role} account {number} cannot start on {period.start}: no start "
             f"read at the premise that day; record it (ebt tenant read {number}{where} "
             f"--on {period.start} --read VALUE){cancel}"
         ),

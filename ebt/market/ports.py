@@ -19,6 +19,7 @@ from ebt.market.service_rows import (
     MeterRow,
     PremiseRow,
     ServicePeriodRow,
+    WorkItemRow,
 )
 from ebt.market.vocabulary import ProcessKind
 
@@ -145,8 +146,8 @@ class Activations(Protocol):
         """The active service periods whose end has come, by id."""
         ...
 
-    def open_work_item(self, kind: str, prefix: str) -> bool:
-        """Whether an open work item of `kind` has a description starting with `prefix`."""
+    def open_work_items(self, kind: str, prefix: str) -> list[WorkItemRow]:
+        """The open work items of `kind` whose description starts with `prefix`, by id."""
         ...
 
     def write_offs_due(self, on: date) -> list[FinalBillRow]:

@@ -19,6 +19,7 @@ class ActivationReport:
     activated: list[int] = field(default_factory=list)  # service period ids
     ended: list[int] = field(default_factory=list)
     work_items: list[int] = field(default_factory=list)  # opened this run
+    closed: list[int] = field(default_factory=list)  # work items closed by themselves
     written_off: list[int] = field(default_factory=list)  # final bill ids
 
 
@@ -35,5 +36,6 @@ def activate(
         activated=[p.id or 0 for p in done.activated],
         ended=[p.id or 0 for p in done.ended],
         work_items=[i.id or 0 for i in done.work_items],
+        closed=[i.id or 0 for i in done.closed],
         written_off=[b.id or 0 for b in done.written_off],
     )

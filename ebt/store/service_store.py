@@ -290,13 +290,16 @@ class SqlServiceStore:
             .where(MeterRead.read_on == on)
         )
 
-    def open_work_item(self, kind: str, prefix: str) -> bool:
-        return self._exists(
-            select(WorkItem.id)
-            .where(WorkItem.kind == kind)
-            .where(WorkItem.status == "open")
-            .where(WorkItem.description.startswith(prefix))
+    def open_work_items(self, kind: str, prefix: str) -> list[WorkItemRow]:
+        table = table_of(WorkItem)
+        query = (
+            select(table)
+            .where(table.c.kind == kind)
+            .where(table.c.status == "open")
+            .where(table.c.description.startswith(prefix, autoescape=True))
+            .order_by(table.c.id)
         )
+        return self._load(WorkItemRow, query)
 
     def write_offs_due(self, on: date) -> list[FinalBillRow]:
         table = table_of(FinalBill)
