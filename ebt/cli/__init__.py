@@ -38,8 +38,9 @@ from ebt.runtime import tune_for_batch
     epilog="""\b
 Examples:
   ebt validate fixtures/x12/good/*.x12
-  ebt show inbound/enroll.x12 --format json
-  ebt --today 2026-11-20 ack inbound/enroll.x12 -o outbound/enroll.997
+  ebt show fixtures/x12/good/814-enrollment-request.x12 --format json
+  ebt --today 2026-11-20 ack fixtures/x12/good/814-enrollment-request.x12 -o enroll.997
+  ebt files                                   # run where `ebt sweep demo` left demo/
 """,
 )
 @today_option

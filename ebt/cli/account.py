@@ -221,17 +221,23 @@ def _text(view: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-@click.group()
+@click.group(
+    epilog="""\b
+Examples:
+  ebt account show 00412345678
+  ebt account show 00123098765 --format json
+""",
+)
 def account() -> None:
-    """Look at accounts."""
+    """Look at accounts: who serves one, since when, what it asked and what was decided."""
 
 
 @account.command(
     "show",
     epilog="""\b
 Examples:
-  ebt account show 00012345678
-  ebt account show 00012345678 --format json
+  ebt account show 00412345678
+  ebt account show 00123098765 --format json
 """,
 )
 @click.argument("number")
@@ -251,8 +257,8 @@ def show_account(number: str, fmt: str, db: str | None) -> None:
 @click.command(
     epilog="""\b
 Examples:
-  ebt explain ENR20261120001
-  ebt explain ENR20261120001 --format json
+  ebt explain PTP-ENR-20261102-0001
+  ebt explain KSS-DRP-20261103-0042 --format json
 """,
 )
 @click.argument("reference")

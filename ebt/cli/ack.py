@@ -67,10 +67,10 @@ def _as_xml(x12: str, name: str) -> str:
 @click.command(
     epilog="""\b
 Examples:
-  ebt ack inbound/enroll.x12
-  ebt ack inbound/enroll.x12 -o outbound/enroll.997 --control-number 42
-  ebt ack inbound/enroll.edi -o outbound/enroll.contrl.edi
-  ebt --today 2026-11-20 ack inbound/enroll.x12
+  ebt ack fixtures/x12/good/814-enrollment-request.x12
+  ebt ack fixtures/x12/good/814-enrollment-request.x12 -o enroll.997 --control-number 42
+  ebt ack fixtures/edifact/good/814-enrollment-request.edi -o enroll.contrl.edi
+  ebt --today 2026-11-20 ack fixtures/x12/good/814-enrollment-request.x12
   ebt ack - < fixtures/x12/good/814-enrollment-request.x12
 """,
 )

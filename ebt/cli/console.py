@@ -13,10 +13,10 @@ from pathlib import Path
 import click
 
 from ebt.cli.clock import EASTERN
-from ebt.cli.store import open_engine
+from ebt.cli.store import open_engine, store_url
 from ebt.cli.sweeps import CONFIG_VARIABLE
 from ebt.console.users import USERS_FILE, UsersError, add_user
-from ebt.store.database import database_url
+from ebt.store.database import URL_VARIABLE, shown_url
 from ebt.sweep.config import SweepConfig, load_config
 
 DEMO_FOLDER = Path("demo")
@@ -68,8 +68,10 @@ config_path_option = click.option(
     "config_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
+    envvar=CONFIG_VARIABLE,
+    show_envvar=True,
     help="The partners' configuration (TOML): each CES's ids, the folders, the 997 due hours "
-    "(default: $EBT_PARTNERS, else partners.toml when there is one).",
+    "(default: partners.toml when there is one).",
 )
 users_option = click.option(
     "--users",
@@ -83,13 +85,26 @@ users_option = click.option(
     invoke_without_command=True,
     epilog="""\b
 Examples:
-  ebt console --demo
-  ebt console --config partners.toml --db postgresql://ebt@db/ebt
   ebt console user add ada --role operator --config partners.toml
+  ebt console --demo  # serves until stopped
+  ebt console --config partners.toml  # serves until stopped
+
+\b
+With PostgreSQL:
+  ebt console --config partners.toml --db postgresql://ebt@db/ebt
 """,
 )
 @config_path_option
-@click.option("--db", "db", metavar="URL", default=None, help="Database URL.")
+@click.option(
+    "--db",
+    "db",
+    metavar="URL",
+    default=None,
+    envvar=URL_VARIABLE,
+    show_envvar=True,
+    help="Database URL (default: [store] url in the partners' configuration, else "
+    "sqlite:///ebt.db in the working directory).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8814, show_default=True, type=int, help="Port to listen on.")
 @users_option
@@ -150,7 +165,8 @@ def console(
             "with --secure-cookies",
             err=True,
         )
-    click.echo(f"ebt console on http://{host}:{port}/ (store {database_url(db)}); Ctrl-C stops it")
+    store = shown_url(store_url(db)[0])
+    click.echo(f"ebt console on http://{host}:{port}/ (store {store}); Ctrl-C stops it")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 
 
@@ -181,7 +197,12 @@ def _demo(ctx: click.Context) -> tuple[Path, str, Path]:
     return folder / "partners.toml", f"sqlite:///{(folder / 'ebt.db').resolve()}", users
 
 
-@console.group()
+@console.group(
+    epilog="""\b
+Examples:
+  ebt console user add ada --role operator
+""",
+)
 def user() -> None:
     """The console's users (names, roles, argon2 password hashes)."""
 
@@ -192,7 +213,7 @@ def user() -> None:
 Examples:
   ebt console user add ada --role operator
   ebt console user add pine-analyst --role ces:081234567 --config partners.toml
-  printf '%s' "$PASSWORD" | ebt console user add bob --role viewer --password-stdin
+  printf '%s' 'correct horse battery' | ebt console user add bob --role viewer --password-stdin
 """,
 )
 @click.argument("name")

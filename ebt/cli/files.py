@@ -122,16 +122,22 @@ def _line(row: FileRow) -> str:
     )
 
 
-@click.group()
+@click.group(
+    epilog="""\b
+Examples:
+  ebt file show 814-enrollment-request.x12
+  ebt file show 081234567-000000001.x12 --direction out --format json
+""",
+)
 def file() -> None:
-    """One file of the ledger."""
+    """One file of the ledger: its whole life, in or out."""
 
 
 @file.command(
     epilog="""\b
 Examples:
   ebt file show 814-enrollment-request.x12
-  ebt file show 7 --format json
+  ebt file show 3 --format json             # by its id in `ebt files`
   ebt file show 081234567-000000001.x12 --direction out
 """,
 )

@@ -23,7 +23,10 @@ it are not loaded), 2 usage (a missing path, a file name that is not a kind).
 \b
 Examples:
   ebt load fixtures/reference/
-  ebt load --db sqlite:///utility.db partners.csv accounts.csv
+  ebt load --db sqlite:///utility.db fixtures/reference/*.csv
+
+\b
+With PostgreSQL:
   ebt load --db postgresql://ebt@db.example/ebt reference.json
 """,
 )

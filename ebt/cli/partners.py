@@ -25,7 +25,8 @@ def partners() -> None:
 
 \b
 Examples:
-  ebt partners check --config fixtures/partners/demo.toml
+  ebt partners check --config partners.toml
+  ebt partners check                  # partners.toml here, or $EBT_PARTNERS
 """,
 )
 @config_option

@@ -42,9 +42,12 @@ def _line(summary: RunSummary) -> str:
 @click.command(
     epilog="""\b
 Examples:
-  ebt --today 2026-11-20 process inbound/enroll.x12 --out outbound/
+  ebt --today 2026-11-20 process fixtures/x12/good/814-enrollment-request.x12 --out outbound/
+  ebt process --from 081234567 fixtures/x12/good/814-enrollment-request.x12  # Pine Tree's
+
+\b
+With PostgreSQL:
   ebt process inbound/*.x12 --db postgresql://postgres@127.0.0.1/ebt --out outbound/
-  ebt process --from 081234567 pine-tree/enroll.x12
 """,
 )
 @click.argument("paths", nargs=-1, required=True, type=existing_files)

@@ -26,9 +26,9 @@ from ebt.store.schema import InboundFile
 @click.command(
     epilog="""\b
 Examples:
-  ebt replay enroll.x12                       # one file's decisions, under today's rules
-  ebt replay --from 2026-11-01 --to 2026-11-30 --rules drafts/enrollment-1.1.json
-  ebt replay 7 --rules then --format json     # file id 7, under the rules of the day
+  ebt replay 814-enrollment-request.x12      # one file's decisions, under today's rules
+  ebt replay --from 2026-11-01 --to 2026-11-30 --rules drafts/   # under a draft
+  ebt replay 3 --rules then --format json     # file id 3, under the rules of the day
 """,
 )
 @click.argument("file", required=False)
@@ -177,7 +177,7 @@ def _result(result: Any) -> dict[str, Any]:
 Examples:
   ebt rules show enrollment
   ebt rules show drop --version 1.0 --format mermaid
-  ebt rules check drafts/enrollment-1.1.json
+  ebt rules check drafts/parameters-1.1.json
 """,
 )
 def rules() -> None:
@@ -187,7 +187,7 @@ def rules() -> None:
 @rules.command(
     epilog="""\b
 Examples:
-  ebt rules check drafts/enrollment-1.1.json
+  ebt rules check drafts/parameters-1.1.json
   ebt rules check drafts/
 """,
 )
@@ -213,7 +213,7 @@ def check(path: Path) -> None:
     epilog="""\b
 Examples:
   ebt rules show enrollment
-  ebt rules show move --format dot | dot -Tsvg > move.svg
+  ebt rules show move --format dot > move.dot   # then: dot -Tsvg move.dot > move.svg
   ebt rules show drop --version 1.0 --format mermaid
 """,
 )

@@ -17,7 +17,7 @@ from ebt.services.reprocess import ReprocessError, reprocess
     epilog="""\b
 Examples:
   ebt reprocess 814-enrollment-request.x12 --reason "Acadia's second id registered"
-  ebt reprocess 42 --reason "partner switched to production" --config partners.toml
+  ebt reprocess 3 --reason "partner switched to production" --config partners.toml
 """,
 )
 @click.argument("file")

@@ -21,7 +21,12 @@ from ebt.sweep.outbound import overdue_acks
 log = logging.getLogger("ebt.scheduler")
 
 
-@click.group()
+@click.group(
+    epilog="""\b
+Examples:
+  ebt scheduler run  # serves until stopped
+""",
+)
 def scheduler() -> None:
     """Run the sweeps on the configuration's schedule."""
 
@@ -31,6 +36,10 @@ def scheduler() -> None:
 
 \b
 Examples:
+  ebt scheduler run --config partners.toml  # serves until stopped
+
+\b
+With PostgreSQL:
   ebt scheduler run --config partners.toml --db postgresql://ebt@db/ebt
 """,
 )

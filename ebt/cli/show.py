@@ -89,8 +89,8 @@ def _write_text(records: Iterable[dict[str, Any]]) -> None:
 @click.command(
     epilog="""\b
 Examples:
-  ebt show inbound/enroll.x12
-  ebt show inbound/enroll.x12 --format json
+  ebt show fixtures/x12/good/814-enrollment-request.x12
+  ebt show fixtures/x12/good/997-functional-ack.x12 --format json
   ebt show fixtures/xml/good/814-enrollment-request.xml
   ebt show - < fixtures/x12/good/814-enrollment-request.x12
 """,

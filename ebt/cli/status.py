@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from ebt.cli.clock import now
+from ebt.cli.sources import format_option
 from ebt.cli.store import db_option, open_engine
 from ebt.codes import default_catalogue
 from ebt.sweep.status import render, status
@@ -36,11 +37,21 @@ def as_text(view: dict[str, Any]) -> str:
     epilog="""\b
 Examples:
   ebt status
+  ebt status --format json
+
+\b
+With PostgreSQL:
   ebt status --format json --db postgresql://ebt@db/ebt
 """,
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@click.option("--ack-due-hours", type=int, default=24, show_default=True)
+@format_option
+@click.option(
+    "--ack-due-hours",
+    type=int,
+    default=24,
+    show_default=True,
+    help="Hours after which a sent file without its 997 counts as overdue.",
+)
 @db_option
 def status_command(fmt: str, ack_due_hours: int, db: str | None) -> None:
     """Files by state, transactions by outcome and reject code, overdue 997s, open work items."""

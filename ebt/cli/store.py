@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -51,15 +52,19 @@ def db_option(command: F) -> F:
         "db",
         metavar="URL",
         default=None,
-        help="Database URL (default: $EBT_DATABASE_URL, else [store] url in the partners "
-        "configuration, else sqlite:///ebt.db in the working directory).",
+        envvar=URL_VARIABLE,
+        show_envvar=True,
+        help="Database URL (default: [store] url in the partners configuration, else "
+        "sqlite:///ebt.db in the working directory).",
     )(command)
 
 
 def store_url(db: str | None) -> tuple[str, str]:
     """The store's URL and where it came from."""
     if db:
-        return db, "--db"
+        context = click.get_current_context(silent=True)
+        given = context.get_parameter_source("db") if context is not None else None
+        return db, f"${URL_VARIABLE}" if given == ParameterSource.ENVIRONMENT else "--db"
     if os.environ.get(URL_VARIABLE):
         return os.environ[URL_VARIABLE], f"${URL_VARIABLE}"
     config = _config_path()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from contextlib import AbstractContextManager, nullcontext
@@ -38,8 +39,12 @@ from ebt.sweep.outbound import resend as resend_file
     epilog="""\b
 Examples:
   ebt sweep inbound --config partners.toml
-  ebt sweep outbound --config partners.toml --db postgresql://ebt@db/ebt
+  ebt sweep outbound --config partners.toml
   ebt --today 2026-11-20 sweep demo
+
+\b
+With PostgreSQL:
+  ebt sweep outbound --config partners.toml --db postgresql://ebt@db/ebt
 """,
 )
 def sweep() -> None:
@@ -54,6 +59,9 @@ cannot be used, 75 another sweep holds this SQLite store (try again later).
 \b
 Examples:
   ebt sweep inbound --config partners.toml
+
+\b
+With PostgreSQL:
   EBT_DATABASE_URL=postgresql://ebt@db/ebt ebt sweep inbound   # on each worker
 """,
 )
@@ -252,7 +260,10 @@ def demo(folder: Path) -> None:
     fixtures = data_path("fixtures")
     config_path = folder / "partners.toml"
     shutil.copyfile(fixtures / "partners" / "demo.toml", config_path)
+    with config_path.open("a", encoding="utf-8") as config_file:
+        config_file.write(DEMO_STORE)
     config = require_config(config_path)
+    _samples(fixtures, folder)
     db = f"sqlite:///{(folder / 'ebt.db').resolve()}"
     _, sessions = open_engine(db, create=True)
     files, _ = plan([fixtures / "reference"])
@@ -275,7 +286,41 @@ def demo(folder: Path) -> None:
         f"{summary.archived} file(s) archived under {_from_here(config.archive)}; "
         f"see `ebt status --db sqlite:///{here}`"
     )
+    click.echo(
+        f"next: `cd {_from_here(folder)}`: its partners.toml names the store, so every "
+        "command's examples in `ebt COMMAND --help` run there as written (sample files in "
+        "fixtures/, a draft rules table in drafts/)"
+    )
     raise SystemExit(code)
+
+
+# the demo's partners.toml names its store, beside it, so that commands run in the demo
+# folder need no --db
+DEMO_STORE = """
+[store]
+url = "sqlite:///ebt.db"  # beside this file
+"""
+
+SAMPLES = ("x12", "xml", "edifact", "reference")
+
+
+def _samples(fixtures: Path, folder: Path) -> None:
+    """Leave the bundled sample files (fixtures/) and a draft rules table (drafts/) in the
+    demo folder, for the commands' examples: a draft of the parameters with three lead
+    business days instead of two, to replay the demo's decisions under (`ebt replay`)."""
+    for name in SAMPLES:
+        shutil.copytree(fixtures / name, folder / "fixtures" / name)
+    drafts = folder / "drafts"
+    drafts.mkdir()
+    parameters = json.loads((data_path("rules") / "parameters-1.0.json").read_text("utf-8"))
+    parameters.update(
+        version="1.1",
+        valid_from="2027-01-01",
+        about="A draft: three lead business days instead of two (replay it with ebt replay "
+        "--rules drafts/).",
+        lead_business_days=3,
+    )
+    (drafts / "parameters-1.1.json").write_text(json.dumps(parameters, indent=2) + "\n")
 
 
 def _from_here(path: Path) -> Path:
@@ -284,7 +329,7 @@ def _from_here(path: Path) -> Path:
     return whole.relative_to(Path.cwd()) if whole.is_relative_to(Path.cwd()) else whole
 
 
-DEMO_MADE = ("partners", "archive", "work", "error", "unrouted")
+DEMO_MADE = ("partners", "archive", "work", "error", "unrouted", "fixtures", "drafts")
 
 
 def _clear_demo(folder: Path) -> None:
@@ -314,7 +359,7 @@ def _deliver_bundled(config: SweepConfig, good: Path) -> int:
 @click.command(
     epilog="""\b
 Examples:
-  ebt resend 081234567-000000012.x12
+  ebt resend 081234567-000000001.x12
 """,
 )
 @click.argument("name")
@@ -330,7 +375,14 @@ def resend(name: str, db: str | None) -> None:
     click.echo(f"{name}: {count} message(s) back in the outbox for the next outbound sweep")
 
 
-@click.command(name="ack-check")
+@click.command(
+    name="ack-check",
+    epilog="""\b
+Examples:
+  ebt ack-check
+  ebt ack-check --config partners.toml
+""",
+)
 @config_option
 @db_option
 def ack_check(config_path: Path, db: str | None) -> None:

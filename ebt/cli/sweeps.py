@@ -3,7 +3,6 @@ on a terminal)."""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,8 +24,10 @@ def config_option(command: F) -> F:
         "--config",
         "config_path",
         type=click.Path(dir_okay=False, path_type=Path),
-        default=lambda: os.environ.get(CONFIG_VARIABLE, "partners.toml"),
-        show_default="$EBT_PARTNERS, else partners.toml",
+        default="partners.toml",
+        show_default=True,
+        envvar=CONFIG_VARIABLE,
+        show_envvar=True,
         help="The trading-partner configuration (TOML).",
     )(command)
 

@@ -25,8 +25,8 @@ PLAIN_ERRORS = (ServiceError, ReadError, LandlordError)
     epilog="""\b
 Examples:
   ebt --today 2026-11-20 tenant stop 00284695079 --on 2026-12-01 --read 5120
-  ebt --today 2026-11-20 tenant start 00500000002 --on 2026-12-10
-  ebt tenant cancel 42
+  ebt --today 2026-11-20 tenant start 00412345678 --premise P000000003 --on 2026-12-10
+  ebt tenant read 00284695079 --on 2026-12-01 --read 5120
 """
 )
 def tenant() -> None:
@@ -38,8 +38,9 @@ def tenant() -> None:
     "start",
     epilog="""\b
 Examples:
-  ebt --today 2026-11-20 tenant start 00500000001 --on 2026-12-01 --read 10432
-  ebt tenant start 00500000001 --premise P000000003 --on 2026-12-01
+  ebt --today 2026-11-20 tenant start 00412345678 --premise P000000003 --on 2026-12-01 \\
+      --read 10432
+  ebt tenant start 00412345678 --premise P000000005 --on 2026-12-01   # read it later
 """,
 )
 @click.argument("account_number")
@@ -79,7 +80,8 @@ def start(
     "stop",
     epilog="""\b
 Examples:
-  ebt --today 2026-11-20 tenant stop 00412345678 --on 2026-12-01 --read 33120
+  ebt --today 2026-11-20 tenant stop 00284695079 --on 2026-12-01 --read 5120
+  ebt tenant stop 00412345678 --on 2026-12-01   # exits 1: a CES serves it (a move, then)
 """,
 )
 @click.argument("account_number")
@@ -122,7 +124,7 @@ def stop(account_number: str, on: date, read: tuple[str, ...], db: str | None) -
     "cancel",
     epilog="""\b
 Examples:
-  ebt tenant cancel 42
+  ebt tenant start 00412345678 --premise P000000003 --on 2026-12-01 && ebt tenant cancel 5
 """,
 )
 @click.argument("process_id", type=int)
@@ -145,7 +147,7 @@ def cancel_command(process_id: int, db: str | None) -> None:
     "read",
     epilog="""\b
 Examples:
-  ebt tenant read 00500000001 --on 2026-12-01 --read 10432
+  ebt tenant read 00284695079 --on 2026-12-01 --read 5120
   ebt tenant read 00277348098 --on 2026-12-01 --read CB4403918=5521
 """,
 )
@@ -191,7 +193,7 @@ def read_command(
 @click.group(
     epilog="""\b
 Examples:
-  ebt --today 2026-11-20 landlord change P000000001 00500000001 --on 2026-12-01
+  ebt --today 2026-11-20 landlord change P000000001 00292042060 --on 2026-12-01
 """
 )
 def landlord() -> None:
@@ -202,7 +204,7 @@ def landlord() -> None:
     "change",
     epilog="""\b
 Examples:
-  ebt --today 2026-11-20 landlord change P000000001 00500000009 --on 2026-12-01
+  ebt --today 2026-11-20 landlord change P000000001 00292042060 --on 2026-12-01
 """,
 )
 @click.argument("parent_premise")

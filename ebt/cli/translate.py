@@ -23,9 +23,9 @@ findings say why) or a transaction has no mapping in the target syntax, 2 usage.
 
 \b
 Examples:
-  ebt translate inbound/enroll.x12 --to xml -o enroll.xml
-  ebt translate enroll.xml --to edifact -o enroll.edi
-  ebt translate enroll.edi --to x12
+  ebt translate fixtures/x12/good/814-enrollment-request.x12 --to xml -o enroll.xml
+  ebt translate fixtures/xml/good/814-enrollment-request.xml --to edifact -o enroll.edi
+  ebt translate fixtures/edifact/good/814-enrollment-request.edi --to x12
   ebt translate - --to xml < fixtures/x12/good/814-enrollment-request.x12
 """,
 )

@@ -55,11 +55,11 @@ file or a directory).
 
 \b
 Examples:
-  ebt validate inbound/enroll.x12
+  ebt validate fixtures/x12/good/814-enrollment-request.x12
   ebt validate fixtures/x12/good/*.x12 --format json
-  ebt validate --strict inbound/*.x12
+  ebt validate --strict fixtures/x12/bad/*.x12   # exits 1: each file to its first error
   ebt validate fixtures/xml/good/*.xml fixtures/edifact/good/*.edi
-  ebt validate - < fixtures/x12/bad/se-count--one-short.x12
+  ebt validate - < fixtures/x12/bad/se-count--one-short.x12   # exits 1: SE01 is one short
 """,
 )
 @click.argument("paths", nargs=-1, required=True, type=input_files)

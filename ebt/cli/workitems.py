@@ -24,7 +24,7 @@ from ebt.store.schema import Account, WorkItem
 Examples:
   ebt workitems
   ebt workitems --all --format json
-  ebt workitems resolve 3
+  ebt --today 2026-11-23 ack-check && ebt workitems resolve 1   # a 997 overdue, then found
 """,
 )
 @click.option("--all", "show_all", is_flag=True, help="Resolved ones too.")
@@ -74,7 +74,7 @@ def _view(item: WorkItem, account: str | None) -> dict[str, Any]:
     "resolve",
     epilog="""\b
 Examples:
-  ebt workitems resolve 3 --note "start read entered by the meter shop"
+  ebt --today 2026-11-23 ack-check && ebt workitems resolve 1 --note "997 came by e-mail"
 """,
 )
 @click.argument("item_id", type=int)

@@ -136,14 +136,32 @@ def load_config(path: Path) -> tuple[SweepConfig | None, list[Problem]]:
 
 def configured_store(path: Path) -> str | None:
     """The store the configuration names (`[store] url`, environment variables such as
-    $EBT_DB_PASSWORD expanded), or None."""
+    $EBT_DB_PASSWORD expanded, a relative SQLite file taken from the configuration's
+    folder), or None."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
         return None  # the command that reads the configuration says what is wrong with it
     store = data.get("store")
     url = store.get("url") if isinstance(store, dict) else None
-    return os.path.expandvars(url) if isinstance(url, str) and url.strip() else None
+    if not isinstance(url, str) or not url.strip():
+        return None
+    return _beside(os.path.expandvars(url), path.resolve().parent)
+
+
+def _beside(url: str, base: Path) -> str:
+    """A SQLite file named by a relative path is taken from the configuration's folder, as
+    its folders are (`sqlite:///ebt.db` beside partners.toml); any other URL as written."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return url
+    name, query = url[len(prefix) :], ""
+    if "?" in name:
+        name, query = name.split("?", 1)
+        query = "?" + query
+    if not name or name == ":memory:" or name.startswith("file:") or Path(name).is_absolute():
+        return url
+    return f"{prefix}{base / name}{query}"
 
 
 def require_config(path: Path) -> SweepConfig:
