@@ -1,8 +1,10 @@
-"""How findings and records look on a terminal and in JSON."""
+"""How findings, records and summaries look on a terminal and in JSON."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from enum import Enum
@@ -11,6 +13,7 @@ from typing import Any
 import click
 
 from ebt.check import FileReport
+from ebt.codes import default_catalogue
 from ebt.findings import Finding, Severity
 
 COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow"}
@@ -105,3 +108,20 @@ def plain(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [plain(v) for v in value]
     return value
+
+
+def emit_json(document: Mapping[str, Any]) -> None:
+    """A command's `--format json` answer: one JSON object on stdout (docs/cli.md)."""
+    click.echo(json.dumps(document, indent=2))
+
+
+def rejects_json(counts: Mapping[str, int]) -> dict[str, Any]:
+    """Reject codes as counted, and beside them what each means (None: not in the list), as
+    `ebt status --format json` gives them."""
+    catalogue = default_catalogue()
+    return {
+        "reject_codes": dict(sorted(counts.items())),
+        "reject_code_meanings": {
+            code: catalogue.meaning("reject", code) for code in sorted(counts)
+        },
+    }

@@ -1,0 +1,117 @@
+"""`--format json` on the commands that act (process, the sweeps, load, move, tenant,
+landlord, meter-exchange, partners check): one JSON object on stdout with the facts the
+text gives, and the exit code the text mode exits with. Each command runs twice, as text
+and as JSON, on two stores made alike."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+
+from ebt.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT / "fixtures" / "reference"
+GOOD = ROOT / "fixtures" / "x12" / "good"
+EMPTY = ROOT / "fixtures" / "x12" / "bad" / "file-empty--zero-bytes.x12"
+REQUESTS = sorted(GOOD.glob("814-*-request.x12"))
+TODAY = "2026-11-20"
+SENDERS = {  # who sends each bundled request in fixtures/partners/demo.toml
+    "814-enrollment-request.x12": "pine-tree",
+    "814-change-request.x12": "acadia",
+    "814-reinstatement-request.x12": "acadia",
+    "814-drop-request.x12": "katahdin",
+}
+NEW_ACCOUNT = {
+    "account_number": "00500000003",
+    "customer_name": "ANNA B GAGNON",
+    "premise_number": "P000000003",
+    "bill_cycle": "07",
+    "status": "active",
+    "opened_on": "2026-12-01",
+    "rate_class": "A",
+    "services": "EL",
+}
+
+
+def ebt(*args: str | Path) -> Result:
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    if result.exception is not None:  # an exit status, never a traceback
+        assert isinstance(result.exception, SystemExit), repr(result.exception)
+    return result
+
+
+def document(result: Result) -> dict[str, Any]:
+    """stdout is one JSON object and nothing else."""
+    data = json.loads(result.stdout)
+    assert isinstance(data, dict), result.stdout
+    return data
+
+
+def store(folder: Path, *extra: Path) -> str:
+    """A SQLite store in `folder` with the bundled utility (and `extra` reference files)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{folder / 'ebt.db'}"
+    for paths in (REFERENCE, *extra):
+        assert ebt("load", paths, "--db", url).exit_code == 0
+    return url
+
+
+def twice(
+    tmp_path: Path, args: list[str | Path], *extra: Path, today: str = TODAY
+) -> tuple[Result, Result, Path]:
+    """`args` as text and as JSON, each on its own fresh store; `{db}` and `{out}` in the
+    arguments are that store's URL and an outbound folder beside it. The JSON run's folder
+    comes back too."""
+    results = []
+    for fmt in ("text", "json"):
+        folder = tmp_path / fmt
+        url = store(folder, *extra)
+        given = [url if a == "{db}" else folder / "out" if a == "{out}" else a for a in args]
+        results.append(ebt("--today", today, *given, "--format", fmt))
+    return results[0], results[1], tmp_path / "json"
+
+
+def sets_in(path: Path) -> int:
+    return len(document(ebt("show", path, "--format", "json"))["transactions"])
+
+
+# -- ebt process ------------------------------------------------------------------------------
+
+
+def test_process_json_counts_every_set_decided_and_names_the_files_written(
+    tmp_path: Path,
+) -> None:
+    args: list[str | Path] = ["process", *REQUESTS, "--db", "{db}", "--out", "{out}"]
+    text, as_json, _ = twice(tmp_path, args)
+    assert as_json.exit_code == text.exit_code == 0
+    data = document(as_json)
+    assert set(data) == {"files", "written", "seconds"}
+    files = data["files"]
+    assert [f["file"] for f in files] == [p.name for p in REQUESTS]
+    assert [f["path"] for f in files] == [str(p) for p in REQUESTS]
+    assert sum(f["transactions"] for f in files) == sum(sets_in(p) for p in REQUESTS) == 4
+    for each in files:
+        assert sum(each["outcomes"].values()) + each["syntax_errors"] == each["transactions"]
+    (reinstatement,) = [f for f in files if f["file"] == "814-reinstatement-request.x12"]
+    assert reinstatement["outcomes"] == {"reject": 1}
+    assert reinstatement["reject_codes"] == {"A13": 1}
+    assert reinstatement["reject_code_meanings"] == {"A13": "other"}
+    assert "A13 (other) 1" in text.stdout  # the same fact, as the text says it
+    written = [Path(p) for p in data["written"]]
+    assert len(written) == text.stdout.count("\nwrote ") + text.stdout.startswith("wrote ") == 3
+    assert all(p.is_file() and p.read_text(encoding="ascii").startswith("ISA*") for p in written)
+    assert isinstance(data["seconds"], float) and data["seconds"] >= 0
+
+
+def test_process_json_of_a_file_with_problems_exits_1_as_the_text_does(tmp_path: Path) -> None:
+    text, as_json, _ = twice(tmp_path, ["process", EMPTY, "--db", "{db}", "--out", "{out}"])
+    assert as_json.exit_code == text.exit_code == 1
+    (file,) = document(as_json)["files"]
+    assert file["transactions"] == 0
+    assert file["problems"] == ["FILE-EMPTY: The file is empty."]
+    assert "FILE-EMPTY: The file is empty." in text.stderr
+    assert as_json.stderr == ""  # the problem is in the document, not also on stderr
