@@ -6,6 +6,7 @@ and as JSON, on two stores made alike."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -115,3 +116,152 @@ def test_process_json_of_a_file_with_problems_exits_1_as_the_text_does(tmp_path:
     assert file["problems"] == ["FILE-EMPTY: The file is empty."]
     assert "FILE-EMPTY: The file is empty." in text.stderr
     assert as_json.stderr == ""  # the problem is in the document, not also on stderr
+
+
+# -- ebt sweep --------------------------------------------------------------------------------
+
+
+def partners(folder: Path, *, deliver: bool = True) -> Path:
+    """The demo partners' configuration in `folder`, their outbound folders made and, with
+    `deliver`, each bundled request in its sender's inbound folder."""
+    config = folder / "partners.toml"
+    shutil.copyfile(ROOT / "fixtures" / "partners" / "demo.toml", config)
+    for partner in ("pine-tree", "acadia", "katahdin"):
+        (folder / "partners" / partner / "outbound").mkdir(parents=True, exist_ok=True)
+    for name, partner in SENDERS.items() if deliver else ():
+        inbox = folder / "partners" / partner / "inbound"
+        inbox.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(GOOD / name, inbox / name)
+    return config
+
+
+def sweep_twice(tmp_path: Path, *which: str, broken: bool = False) -> tuple[Result, Result]:
+    """`ebt sweep WHICH...` as text and as JSON, each on its own store and folders with the
+    bundled requests waiting (and, with `broken`, a file that is not X12)."""
+    results = []
+    for fmt in ("text", "json"):
+        folder = tmp_path / fmt
+        url = store(folder)
+        config = partners(folder)
+        if broken:
+            (folder / "partners" / "pine-tree" / "inbound" / "notes.txt").write_text("hello")
+        for name in which[:-1]:  # the sweeps before the one compared
+            assert (
+                ebt("--today", TODAY, "sweep", name, "--config", config, "--db", url).exit_code == 0
+            )
+        results.append(
+            ebt(
+                "--today",
+                TODAY,
+                "sweep",
+                which[-1],
+                "--config",
+                config,
+                "--db",
+                url,
+                "--format",
+                fmt,
+            )
+        )
+    return results[0], results[1]
+
+
+def test_sweep_inbound_json_says_what_was_claimed_and_decided(tmp_path: Path) -> None:
+    text, as_json = sweep_twice(tmp_path, "inbound")
+    assert as_json.exit_code == text.exit_code == 0
+    inbound = document(as_json)["inbound"]
+    assert (inbound["claimed"], inbound["ingested"], inbound["archived"]) == (4, 4, 4)
+    assert "4 file(s) claimed, 4 read, 4 archived" in text.stdout
+    assert inbound["transactions"] == sum(sets_in(GOOD / n) for n in SENDERS) == 4
+    assert inbound["outcomes"] == {"change": 1, "drop_off_cycle": 1, "enroll": 1, "reject": 1}
+    assert inbound["reject_codes"] == {"A13": 1}
+    assert inbound["reject_code_meanings"] == {"A13": "other"}
+    assert inbound["busy"] is False and inbound["errors"] == [] and inbound["problems"] == []
+    archived = tmp_path / "json" / "archive" / "2026" / "11" / "20"
+    assert sorted(p.name for p in archived.iterdir()) == sorted(SENDERS)
+
+
+def test_sweep_inbound_json_names_a_file_sent_to_error_and_exits_1(tmp_path: Path) -> None:
+    text, as_json = sweep_twice(tmp_path, "inbound", broken=True)
+    assert as_json.exit_code == text.exit_code == 1
+    inbound = document(as_json)["inbound"]
+    assert inbound["errors"] == ["notes.txt"]
+    assert inbound["claimed"] == 5 and inbound["archived"] == 4
+    assert "1 file(s) to error/: notes.txt" in text.stdout
+
+
+def test_sweep_outbound_json_lists_every_file_delivered(tmp_path: Path) -> None:
+    text, as_json = sweep_twice(tmp_path, "inbound", "outbound")
+    assert as_json.exit_code == text.exit_code == 0
+    outbound = document(as_json)["outbound"]
+    files = [Path(p) for p in outbound["files"]]
+    assert outbound["written"] == len(files) == 4
+    assert "outbound: 4 file(s) written" in text.stdout
+    assert all(p.is_file() and p.parent.name == "outbound" for p in files)
+    assert {p.parent.parent.name for p in files} == {"pine-tree", "acadia", "katahdin"}
+    assert outbound["undelivered"] == [] and outbound["busy"] is False
+
+
+def test_sweep_outbound_json_names_what_was_not_delivered_and_exits_4(tmp_path: Path) -> None:
+    results = []
+    for fmt in ("text", "json"):
+        folder = tmp_path / fmt
+        url = store(folder)
+        config = partners(folder)
+        assert (
+            ebt("--today", TODAY, "sweep", "inbound", "--config", config, "--db", url).exit_code
+            == 0
+        )
+        shutil.rmtree(folder / "partners" / "acadia" / "outbound")  # a folder gone missing
+        results.append(
+            ebt(
+                "--today",
+                TODAY,
+                "sweep",
+                "outbound",
+                "--config",
+                config,
+                "--db",
+                url,
+                "--format",
+                fmt,
+            )
+        )
+    text, as_json = results
+    assert as_json.exit_code == text.exit_code == 4
+    outbound = document(as_json)["outbound"]
+    (undelivered,) = outbound["undelivered"]
+    assert "082345678" in undelivered["recipient"]
+    assert undelivered["folder"].endswith("acadia/outbound")
+    assert undelivered["reason"] and undelivered["fix"]
+    assert outbound["written"] == 3
+    assert "not delivered" in as_json.stderr  # a folder fault is still said on stderr
+
+
+def test_sweep_all_json_has_both_sweeps(tmp_path: Path) -> None:
+    text, as_json = sweep_twice(tmp_path, "all", broken=True)
+    assert as_json.exit_code == text.exit_code == 1
+    data = document(as_json)
+    assert set(data) == {"inbound", "outbound"}
+    assert data["inbound"]["transactions"] == 4 and data["inbound"]["errors"] == ["notes.txt"]
+    assert data["outbound"]["written"] == len(data["outbound"]["files"]) >= 4
+    assert all(Path(p).is_file() for p in data["outbound"]["files"])
+
+
+def test_sweep_demo_json(tmp_path: Path) -> None:
+    text = ebt("--today", TODAY, "sweep", "demo", "--folder", tmp_path / "text")
+    as_json = ebt(
+        "--today", TODAY, "sweep", "demo", "--folder", tmp_path / "json", "--format", "json"
+    )
+    assert as_json.exit_code == text.exit_code == 0
+    data = document(as_json)
+    assert data["delivered"] == 4
+    assert "demo: 4 bundled supplier file(s)" in text.stdout
+    assert data["inbound"]["transactions"] == 4 and data["inbound"]["archived"] == 4
+    assert "summary: 4 request(s) decided, 4 outbound file(s)" in text.stdout
+    assert data["outbound"]["written"] == 4
+    assert all(Path(p).is_file() for p in data["outbound"]["files"])
+    assert data["store"].startswith("sqlite:///") and data["store"].endswith("ebt.db")
+    assert Path(data["archive"]).is_dir()
+    status = ebt("status", "--db", data["store"], "--format", "json")
+    assert status.exit_code == 0 and sum(document(status)["outcomes"].values()) == 4
