@@ -265,3 +265,39 @@ def test_sweep_demo_json(tmp_path: Path) -> None:
     assert Path(data["archive"]).is_dir()
     status = ebt("status", "--db", data["store"], "--format", "json")
     assert status.exit_code == 0 and sum(document(status)["outcomes"].values()) == 4
+
+
+# -- ebt load ---------------------------------------------------------------------------------
+
+
+def test_load_json_counts_each_file(tmp_path: Path) -> None:
+    results = [
+        ebt("load", REFERENCE, "--db", f"sqlite:///{tmp_path / f'{fmt}.db'}", "--format", fmt)
+        for fmt in ("text", "json")
+    ]
+    text, as_json = results
+    assert as_json.exit_code == text.exit_code == 0
+    data = document(as_json)
+    assert data["ok"] is True and data["ignored"] == []
+    kinds = [f["kind"] for f in data["files"]]
+    assert kinds[0] == "partners" and "accounts" in kinds
+    (partners_file,) = [f for f in data["files"] if f["kind"] == "partners"]
+    assert partners_file["rows"] == partners_file["added"] == 4
+    assert "partners.csv: 4 row(s): 4 added, 0 updated, 0 unchanged" in text.stdout
+    assert all(f["ok"] and f["error_count"] == 0 for f in data["files"])
+
+
+def test_load_json_gives_each_error_with_its_line_column_and_fix(tmp_path: Path) -> None:
+    bad = tmp_path / "partners.csv"
+    bad.write_text("duns,name,role\n12345,X,CES\n", encoding="utf-8")
+    text = ebt("load", bad, "--db", f"sqlite:///{tmp_path / 'text.db'}")
+    as_json = ebt("load", bad, "--db", f"sqlite:///{tmp_path / 'json.db'}", "--format", "json")
+    assert as_json.exit_code == text.exit_code == 1
+    data = document(as_json)
+    assert data["ok"] is False
+    (file,) = data["files"]
+    assert file["error_count"] == 1
+    (error,) = file["errors"]
+    assert (error["file"], error["line"], error["column"]) == (str(bad), 2, "duns")
+    assert "9 digits" in error["problem"] + error["fix"]
+    assert "line 2, column duns" in text.stdout
