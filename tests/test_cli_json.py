@@ -301,3 +301,154 @@ def test_load_json_gives_each_error_with_its_line_column_and_fix(tmp_path: Path)
     assert (error["file"], error["line"], error["column"]) == (str(bad), 2, "duns")
     assert "9 digits" in error["problem"] + error["fix"]
     assert "line 2, column duns" in text.stdout
+
+
+# -- the T&D's own processes ------------------------------------------------------------------
+
+
+def test_move_json_says_the_outcome_notices_and_files(tmp_path: Path) -> None:
+    extra = tmp_path / "new.json"
+    extra.write_text(json.dumps({"accounts": [NEW_ACCOUNT]}), encoding="utf-8")
+    args: list[str | Path] = [
+        "move", "00123098765", "--to", "00500000003", "--move-out", "2026-12-01",
+        "--final-read", "48211", "--db", "{db}", "--out", "{out}",
+    ]  # fmt: skip
+    text, as_json, _ = twice(tmp_path, args, extra)
+    assert as_json.exit_code == text.exit_code == 0
+    data = document(as_json)
+    assert data["recorded"] is True and data["outcome"] == "seamless_move"
+    assert f"00123098765: seamless move; ebt explain {data['reference']}" in text.stdout
+    assert data["code"] is None
+    (notice,) = data["notices"]
+    assert notice["ces_id"] == "081234567" and notice["account"] == "00500000003"
+    assert data["confirmation"] and data["confirmation"] in text.stdout
+    (written,) = [Path(p) for p in data["written"]]
+    assert "REF*45*00123098765" in written.read_text(encoding="ascii")
+    assert data["steps"] and all(set(s) == {"question", "answer"} for s in data["steps"])
+
+
+def test_move_json_not_recorded_exits_1_with_the_code(tmp_path: Path) -> None:
+    args: list[str | Path] = ["move", "00999000111", "--move-out", "2026-12-01", "--db", "{db}"]
+    text, as_json, _ = twice(tmp_path, args, today="2026-11-16")
+    assert as_json.exit_code == text.exit_code == 1
+    data = document(as_json)
+    assert (data["recorded"], data["outcome"], data["code"]) == (False, "reject", "A76")
+    assert data["code_meaning"] == "account not found"
+    assert data["steps"][-1] == {
+        "question": "Is the account the customer moves out of one of this utility's accounts?",
+        "answer": False,
+    }
+    assert data["written"] == [] and data["notices"] == []
+    assert "move not recorded: A76 (account not found)" in text.stderr
+
+
+def test_tenant_stop_json_says_the_reversion(tmp_path: Path) -> None:
+    args: list[str | Path] = [
+        "tenant", "stop", "00284695079", "--on", "2026-12-01", "--read", "5120", "--db", "{db}"
+    ]  # fmt: skip
+    text, as_json, _ = twice(tmp_path, args)
+    assert as_json.exit_code == text.exit_code == 0
+    data = document(as_json)
+    assert (data["account"], data["on"]) == ("00284695079", "2026-12-01")
+    assert f"(process #{data['process']})" in text.stdout
+    reversion = data["reversion"]
+    assert reversion["outcome"] == "revert" and reversion["reverted"] is True
+    assert reversion["from"] == "2026-12-01"
+    assert "reversion: revert from 2026-12-01" in text.stdout
+    explained = ebt("explain", reversion["reference"], "--db", store_url_of(tmp_path / "json"))
+    assert explained.exit_code == 0 and "revert" in explained.stdout
+
+
+def store_url_of(folder: Path) -> str:
+    return f"sqlite:///{folder / 'ebt.db'}"
+
+
+def test_tenant_start_read_and_cancel_json(tmp_path: Path) -> None:
+    extra = tmp_path / "new.json"
+    extra.write_text(json.dumps({"accounts": [NEW_ACCOUNT]}), encoding="utf-8")
+    start: list[str | Path] = [
+        "tenant",
+        "start",
+        "00500000003",
+        "--on",
+        "2026-12-01",
+        "--db",
+        "{db}",
+    ]
+    text, as_json, folder = twice(tmp_path, start, extra)
+    assert as_json.exit_code == text.exit_code == 0
+    started = document(as_json)
+    assert (started["account"], started["on"], started["state"]) == (
+        "00500000003", "2026-12-01", "pending"
+    )  # fmt: skip
+    assert f"(pending; process #{started['process']}, period #{started['period']})" in text.stdout
+    assert started["replaced"] == []
+    url = store_url_of(folder)
+    read = ebt(
+        "--today", TODAY, "tenant", "read", "00500000003", "--on", "2026-12-01", "--read", "10020",
+        "--db", url, "--format", "json",
+    )  # fmt: skip
+    assert read.exit_code == 0
+    assert document(read) == {
+        "account": "00500000003",
+        "on": "2026-12-01",
+        "kind": "start",
+        "reads": 1,
+    }
+    process = str(started["process"])
+    cancelled = ebt("tenant", "cancel", process, "--db", url, "--format", "json")
+    said = ebt("tenant", "cancel", process, "--db", store_url_of(tmp_path / "text"))
+    assert cancelled.exit_code == said.exit_code == 0
+    assert document(cancelled) == {
+        "process": started["process"],
+        "cancelled": True,
+        "done": ["start on 2026-12-01 cancelled"],
+    }
+    assert said.stdout == f"process #{process} cancelled\n  start on 2026-12-01 cancelled\n"
+    again = ebt("tenant", "cancel", process, "--db", url, "--format", "json")
+    assert again.exit_code == 1 and again.stdout == ""  # refused: said on stderr, as in text
+    assert "only pending ones cancel" in again.stderr
+
+
+def test_landlord_change_json(tmp_path: Path) -> None:
+    extra = tmp_path / "new.json"
+    owner = {**NEW_ACCOUNT, "account_number": "00500000001", "premise_number": "P000000001",
+             "opened_on": "2026-11-01", "rate_class": "SGS"}  # fmt: skip
+    extra.write_text(json.dumps({"accounts": [owner]}), encoding="utf-8")
+    args: list[str | Path] = [
+        "landlord", "change", "P000000001", "00500000001", "--on", "2026-12-01", "--db", "{db}"
+    ]  # fmt: skip
+    text, as_json, _ = twice(tmp_path, args, extra)
+    assert as_json.exit_code == text.exit_code == 0
+    data = document(as_json)
+    assert (data["parent_premise"], data["landlord"], data["on"]) == (
+        "P000000001", "00500000001", "2026-12-01"
+    )  # fmt: skip
+    assert data["premises"][0] == "P000000001" and len(data["premises"]) == 5
+    assert f"{data['agreements']} agreement(s) over 5 premises" in text.stdout
+    assert f"{data['reversions']} reversion(s) moved" in text.stdout
+
+
+def test_meter_exchange_json_names_the_notice_and_its_file(tmp_path: Path) -> None:
+    args: list[str | Path] = [
+        "meter-exchange", "CB4447005", "AM7000001", "--on", "2026-11-20", "--removed-read",
+        "48211", "--first-read", "0", "--multiplier", "2", "--type", "TOU", "--smart",
+        "--db", "{db}", "--out", "{out}",
+    ]  # fmt: skip
+    text, as_json, _ = twice(tmp_path, args)
+    assert as_json.exit_code == text.exit_code == 0
+    data = document(as_json)
+    assert (data["removed"], data["premise"], data["on"]) == ("CB4447005", "P000000014", TODAY)
+    assert "CB4447005 → AM7000001 at premise P000000014" in text.stdout
+    installed = data["installed"]
+    assert (installed["number"], installed["type"], installed["smart"]) == (
+        "AM7000001",
+        "TOU",
+        True,
+    )
+    assert installed["multiplier"] == "2"
+    assert data["accounts"] == ["00123098765"]
+    (notice,) = data["notices"]
+    assert notice["ces_id"] == "081234567" and notice["kind"] == "change_request"
+    (written,) = [Path(p) for p in data["written"]]
+    assert "AM7000001" in written.read_text(encoding="ascii")
