@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner, Result
 
 from ebt.cli import main
@@ -452,3 +453,38 @@ def test_meter_exchange_json_names_the_notice_and_its_file(tmp_path: Path) -> No
     assert notice["ces_id"] == "081234567" and notice["kind"] == "change_request"
     (written,) = [Path(p) for p in data["written"]]
     assert "AM7000001" in written.read_text(encoding="ascii")
+
+
+# -- ebt partners check -----------------------------------------------------------------------
+
+
+def test_partners_check_json_lists_the_partners(tmp_path: Path) -> None:
+    config = partners(tmp_path, deliver=False)
+    text = ebt("partners", "check", "--config", config)
+    as_json = ebt("partners", "check", "--config", config, "--format", "json")
+    assert as_json.exit_code == text.exit_code == 0
+    data = document(as_json)
+    assert data["ok"] is True and data["problems"] == [] and data["config"] == str(config)
+    assert [p["duns"] for p in data["partners"]] == ["081234567", "082345678", "083456789"]
+    assert f"{config}: 3 partner(s), no mistakes" in text.stdout
+    pine = data["partners"][0]
+    assert pine["outbound_missing"] is False and pine["inbound_missing"] is True
+    assert Path(pine["outbound"]).is_dir()
+
+
+@pytest.mark.parametrize("broken", ["bad duns", "no file"])
+def test_partners_check_json_names_each_mistake(tmp_path: Path, broken: str) -> None:
+    config = partners(tmp_path, deliver=False)
+    if broken == "no file":
+        config = tmp_path / "missing.toml"
+    else:
+        config.write_text(config.read_text().replace('"081234567"', '"0812"'))
+    text = ebt("partners", "check", "--config", config)
+    as_json = ebt("partners", "check", "--config", config, "--format", "json")
+    assert as_json.exit_code == text.exit_code == 1
+    data = document(as_json)
+    assert data["ok"] is False and data["partners"] == []
+    assert data["mistakes"] == len(data["problems"]) >= 1
+    for problem in data["problems"]:
+        assert problem["file"] == str(config) and problem["message"] and problem["fix"]
+        assert f"{problem['file']}: {problem['key']}: {problem['message']}" in text.stdout
