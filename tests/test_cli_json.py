@@ -488,3 +488,21 @@ def test_partners_check_json_names_each_mistake(tmp_path: Path, broken: str) -> 
     for problem in data["problems"]:
         assert problem["file"] == str(config) and problem["message"] and problem["fix"]
         assert f"{problem['file']}: {problem['key']}: {problem['message']}" in text.stdout
+
+
+# -- every command given --format json --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["process"], ["sweep", "inbound"], ["sweep", "outbound"], ["sweep", "all"],
+        ["sweep", "demo"], ["load"], ["move"], ["tenant", "start"], ["tenant", "stop"],
+        ["tenant", "cancel"], ["tenant", "read"], ["landlord", "change"], ["meter-exchange"],
+        ["partners", "check"],
+    ],
+)  # fmt: skip
+def test_help_offers_the_format(command: list[str]) -> None:
+    text = " ".join(ebt(*command, "--help").stdout.split())
+    assert "--format [text|json]" in text
+    assert "docs/cli.md" in text

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from ebt.cli.clock import now
+from ebt.cli.sources import format_option
 from ebt.cli.store import db_option, open_engine
 from ebt.codes import default_catalogue
 from ebt.sweep.status import render, status
@@ -39,7 +40,7 @@ Examples:
   ebt status --format json --db postgresql://ebt@db/ebt
 """,
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@format_option
 @click.option("--ack-due-hours", type=int, default=24, show_default=True)
 @db_option
 def status_command(fmt: str, ack_due_hours: int, db: str | None) -> None:
