@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ebt.cli.render import emit_json
+from ebt.cli.render import emit_json, table
 from ebt.cli.sources import format_option
 from ebt.cli.sweeps import config_option
 from ebt.sweep.config import Partner, load_config
@@ -59,11 +59,15 @@ def check(config_path: Path, fmt: str) -> None:
         click.echo(f"{config_path}: {len(problems)} mistake(s)")
         raise SystemExit(1)
     click.echo(f"{config_path}: {len(config.partners)} partner(s), no mistakes")
+    rows, lines = [], []
     for partner in config.partners:
         mode = "production" if partner.production else "test"
-        click.echo(f"  {partner.duns} {partner.name} ({mode})")
-        click.echo(f"    in {partner.inbound}{_missing(partner.inbound)}")
-        click.echo(f"    out {partner.outbound}{_missing(partner.outbound)}")
+        inbound = f"{partner.inbound}{_missing(partner.inbound)}"
+        outbound = f"{partner.outbound}{_missing(partner.outbound)}"
+        rows.append((partner.duns, partner.name, mode, inbound, outbound))
+        lines += [f"  {partner.duns} {partner.name} ({mode})", f"    in {inbound}"]
+        lines.append(f"    out {outbound}")
+    table(("duns", "name", "mode", "inbound", "outbound"), rows, lines)
 
 
 def _partner_json(partner: Partner) -> dict[str, Any]:
