@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ebt.cli.account_history import history_text, history_view
 from ebt.cli.clock import now
+from ebt.cli.render import table
 from ebt.cli.sources import format_option
 from ebt.cli.store import db_option, open_store
 from ebt.codes import default_catalogue
@@ -409,9 +410,13 @@ def find(
     if fmt == "json":
         click.echo(json.dumps({"accounts": rows}, indent=2))
         return
-    for row in rows:
-        click.echo(
+    table(
+        ("account", "customer", "status", "address"),
+        [[r["account"], r["customer_name"], r["status"], r["address"]] for r in rows],
+        [
             f"{row['account']}  {row['customer_name']:<30} {row['status']:<7} {row['address']}"
-        )
+            for row in rows
+        ],
+    )
     if not rows:
         click.echo("no account found", err=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from ebt.cli.render import Table, tables
 from ebt.cli.sources import format_option
 from ebt.codes import Catalogue, Code, CodeList, codes_of, default_catalogue
 
@@ -41,9 +42,9 @@ def code_json(code: Code, catalogue: Catalogue) -> dict[str, Any]:
     }
 
 
-def _heading(home: CodeList) -> str:
+def _heading(home: CodeList, *, bold: bool = True) -> str:
     kept = "; ".join(home.kept_in)
-    title = click.style(home.title, bold=True)
+    title = click.style(home.title, bold=True) if bold else home.title
     return f"{title} ({home.kind}): {home.element} [{home.source}]; kept in {kept}"
 
 
@@ -64,6 +65,19 @@ def _listing(codes: list[Code], catalogue: Catalogue) -> str:
                 lines.append(f"  {'':<{width}}  fix: {code.fix}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def _tables(codes: list[Code], catalogue: Catalogue) -> list[Table]:
+    """The listing for a terminal: a table a list, titled with its heading."""
+    drawn = []
+    for kind in dict.fromkeys(c.kind for c in codes):
+        home = catalogue.lists[kind]
+        mine = [c for c in codes if c.kind == kind]
+        fixes = any(c.fix for c in mine)
+        headers = ("code", "meaning", "fix") if fixes else ("code", "meaning")
+        rows = [(c.code, c.meaning + _tag(c, home), c.fix or "")[: len(headers)] for c in mine]
+        drawn.append(Table(headers, rows, _heading(home, bold=False)))
+    return drawn
 
 
 def _found(codes: list[Code], catalogue: Catalogue) -> str:
@@ -113,6 +127,6 @@ def codes(code: str | None, kind: str | None, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps({"codes": [code_json(c, catalogue) for c in found]}, indent=2))
     elif code is None:
-        click.echo(_listing(found, catalogue))
+        tables(_tables(found, catalogue), [_listing(found, catalogue)])
     else:
         click.echo(_found(found, catalogue))

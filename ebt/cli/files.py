@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ebt.cli.clock import now
 from ebt.cli.options import parse_date
+from ebt.cli.render import table
 from ebt.cli.sources import format_option
 from ebt.cli.store import db_option, open_store
 from ebt.queries.files import (
@@ -105,12 +106,23 @@ def files(
     if fmt == "json":
         click.echo(json.dumps({"files": [_plain(r) for r in rows], "more": more}, indent=2))
         return
-    for row in rows:
-        click.echo(_line(row))
+    table(FILE_HEADERS, [_cells(row) for row in rows], [_line(row) for row in rows])
     if not rows:
         click.echo("no file found", err=True)
     elif more:
         click.echo(f"(more: --page {page + 1})")
+
+
+FILE_HEADERS = ("dir", "id", "at", "state", "partner", "name", "size", "errors")
+
+
+def _cells(row: FileRow) -> tuple[object, ...]:
+    """The row as `_line` says it, a cell a column."""
+    size = f"{row.size:,} bytes" if row.size is not None else f"ISA13 {row.control}"
+    return (
+        row.direction, row.id, f"{row.at:%Y-%m-%d %H:%M}", row.state, row.partner, row.name,
+        size, row.errors,
+    )  # fmt: skip
 
 
 def _line(row: FileRow) -> str:

@@ -9,7 +9,10 @@ from pathlib import Path
 import click
 
 from ebt.cli.clock import now
+from ebt.cli.move import notice_json
 from ebt.cli.options import date_option, out_option
+from ebt.cli.render import emit_json
+from ebt.cli.sources import format_option
 from ebt.cli.store import db_option, open_store
 from ebt.data.market import load_market
 from ebt.market.meter_exchange import Exchange, ExchangeError, NewMeter
@@ -60,6 +63,7 @@ Examples:
 )
 @click.option("--rate-structures", help="Comma list (default: the removed meter's).")
 @out_option
+@format_option
 @db_option
 def meter_exchange(
     removed: str,
@@ -72,6 +76,7 @@ def meter_exchange(
     smart: bool | None,
     rate_structures: str | None,
     out_dir: Path,
+    fmt: str,
     db: str | None,
 ) -> None:
     """Meter REMOVED comes out and INSTALLED goes in on --on, at the same premise: the
@@ -90,11 +95,31 @@ def meter_exchange(
         result = exchange_meter(sessions, load_market(clock), exchange)
     except ExchangeError as error:
         raise click.ClickException(str(error)) from None
+    put = result.installed
+    if fmt == "json":
+        sent = write_outbox(sessions, out_dir, now=clock)
+        emit_json(
+            {
+                "removed": removed,
+                "installed": {
+                    "number": put.number,
+                    "type": put.type,
+                    "multiplier": None if put.multiplier is None else str(put.multiplier),
+                    "smart": put.smart,
+                    "rate_structures": put.rate_structures,
+                },
+                "premise": result.premise,
+                "on": on.isoformat(),
+                "accounts": list(result.accounts),
+                "notices": [notice_json(n) for n in result.notices],
+                "written": [str(path) for path in sent],
+            }
+        )
+        return
     click.echo(
         f"{removed} → {installed} at premise {result.premise} on {on} "
         f"(accounts: {', '.join(result.accounts) or 'none'})"
     )
-    put = result.installed
     click.echo(
         f"  {put.number}: {put.type} x{put.multiplier}{' smart' if put.smart else ''} "
         f"{put.rate_structures}"

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ebt.cli.clock import now
 from ebt.cli.options import date_option, out_option, read_option
+from ebt.cli.render import emit_json
+from ebt.cli.sources import format_option
 from ebt.cli.store import db_option, open_store
 from ebt.codes import default_catalogue
 from ebt.data.market import load_market
-from ebt.market.moves import MoveError, MoveRequest
+from ebt.mapping.records import Transaction814
+from ebt.market.moves import MoveError, MoveRequest, MoveResult
 from ebt.market.reads import ReadError, parse_reading
 from ebt.market.tenancy import ServiceError
 from ebt.pipeline.outbox import write_outbox
@@ -39,6 +43,7 @@ Examples:
 @read_option("--final-read", "The final read at the old location (per meter if several).")
 @read_option("--start-read", "The start read at the new location (per meter if several).")
 @out_option
+@format_option
 @db_option
 def move_command(
     old_account: str,
@@ -51,6 +56,7 @@ def move_command(
     final_read: tuple[str, ...],
     start_read: tuple[str, ...],
     out_dir: Path,
+    fmt: str,
 ) -> None:
     """The customer of OLD_ACCOUNT moves: the `move` table decides whether the move is
     seamless (the CES keeps the customer at the new account: change notice with the old
@@ -81,6 +87,13 @@ def move_command(
     except (ReadError, ServiceError, MoveError) as error:
         raise click.ClickException(str(error)) from None
     verdict = result.verdict
+    if fmt == "json":
+        recorded = verdict.outcome != "reject"
+        sent = write_outbox(sessions, out_dir, now=clock) if recorded else []
+        emit_json(move_json(old_account, result, sent))
+        if not recorded:
+            raise SystemExit(1)
+        return
     if verdict.outcome == "reject":
         code = verdict.code or ""
         last = verdict.steps[-1] if verdict.steps else None
@@ -99,3 +112,32 @@ def move_command(
     click.echo(f"  confirmation: {result.confirmation}")
     for written in write_outbox(sessions, out_dir, now=clock):
         click.echo(f"wrote {written}")
+
+
+def notice_json(notice: Transaction814) -> dict[str, Any]:
+    """A notice to a CES, as the text names it: kind, CES and account."""
+    return {
+        "kind": str(notice.kind),
+        "ces_name": notice.ces_name,
+        "ces_id": notice.ces_id,
+        "account": notice.account,
+    }
+
+
+def move_json(old_account: str, result: MoveResult, written: list[Path]) -> dict[str, Any]:
+    """What the move's text says, for programs: recorded or not, the outcome and its reject
+    code with its meaning, the steps the table took, the notices, the confirmation and the
+    files written."""
+    verdict = result.verdict
+    return {
+        "account": old_account,
+        "recorded": verdict.outcome != "reject",
+        "outcome": verdict.outcome,
+        "code": verdict.code,
+        "code_meaning": default_catalogue().meaning("reject", verdict.code),
+        "reference": result.reference,
+        "steps": [{"question": a.question, "answer": a.answer} for a in verdict.steps],
+        "notices": [notice_json(n) for n in result.notices],
+        "confirmation": result.confirmation,
+        "written": [str(path) for path in written],
+    }

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ebt.cli.clock import now
-from ebt.cli.sources import existing_files
+from ebt.cli.render import emit_json, rejects_json
+from ebt.cli.sources import existing_files, format_option
 from ebt.cli.store import db_option, open_store
 from ebt.cli.sweeps import progress_bars
 from ebt.codes import default_catalogue
@@ -39,6 +41,22 @@ def _line(summary: RunSummary) -> str:
     return "; ".join(parts)
 
 
+def _json(path: Path, summary: RunSummary) -> dict[str, Any]:
+    """What `_line` says of a file, for programs (every refusal and problem, not three)."""
+    return {
+        "file": summary.file,
+        "path": str(path),
+        "duplicate": summary.duplicate,
+        "transactions": summary.transactions,
+        "outcomes": dict(sorted(summary.outcomes.items())),
+        **rejects_json(summary.rejects),
+        "syntax_errors": summary.syntax_errors,
+        "skipped": summary.skipped,
+        "refused": summary.refused,
+        "problems": summary.problems,
+    }
+
+
 @click.command(
     epilog="""\b
 Examples:
@@ -67,8 +85,11 @@ With PostgreSQL:
     "its ids in ISA06 and GS02, and every answer goes to it. Without it, each interchange's "
     "ISA06 says, and GS02 must name the same partner.",
 )
+@format_option
 @db_option
-def process(paths: tuple[Path, ...], out_dir: Path, sender: str | None, db: str | None) -> None:
+def process(
+    paths: tuple[Path, ...], out_dir: Path, sender: str | None, fmt: str, db: str | None
+) -> None:
     """Validate each file, decide every supplier request by the market rules, commit the
     decisions and state, and write the responses, drop notices and 997s into OUT. Exit 1 when
     a file has errors outside its transaction sets (not X12, a broken envelope, an interchange
@@ -85,19 +106,28 @@ def process(paths: tuple[Path, ...], out_dir: Path, sender: str | None, db: str 
         ) from None
     failed = False
     started = time.perf_counter()
-    lines = []
+    summaries = []
     with progress_bars() as progress:
         processor.progress = lambda n: progress("read", n)
         progress("total:read", sum(p.stat().st_size for p in paths))
         for path in paths:
             summary = processor.process_path(path)
-            bad = bool(summary.problems or summary.refused)
-            failed = failed or bad
-            lines.append((_line(summary), bad))
-    for line, bad in lines:  # after the bar is cleared, each on its own line
-        click.echo(line, err=bad)
-    for written in write_outbox(sessions, out_dir, now=clock):
-        click.echo(f"wrote {written}")
-    click.echo(f"done in {time.perf_counter() - started:.1f} s")
+            failed = failed or bool(summary.problems or summary.refused)
+            summaries.append((path, summary))
+    if fmt == "json":
+        written = write_outbox(sessions, out_dir, now=clock)
+        emit_json(
+            {
+                "files": [_json(path, summary) for path, summary in summaries],
+                "written": [str(path) for path in written],
+                "seconds": round(time.perf_counter() - started, 3),
+            }
+        )
+    else:
+        for _, summary in summaries:  # after the bar is cleared, each on its own line
+            click.echo(_line(summary), err=bool(summary.problems or summary.refused))
+        for path in write_outbox(sessions, out_dir, now=clock):
+            click.echo(f"wrote {path}")
+        click.echo(f"done in {time.perf_counter() - started:.1f} s")
     if failed:
         raise SystemExit(1)  # a file (or part of one) could not be taken: see its line

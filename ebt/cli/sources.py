@@ -27,7 +27,7 @@ format_option = click.option(
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="text for people, json for programs.",
+    help="text for people, json for programs: one JSON object on stdout (its keys: docs/cli.md).",
 )
 
 

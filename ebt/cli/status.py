@@ -8,10 +8,11 @@ from typing import Any
 import click
 
 from ebt.cli.clock import now
+from ebt.cli.render import table
 from ebt.cli.sources import format_option
 from ebt.cli.store import db_option, open_engine
 from ebt.codes import default_catalogue
-from ebt.sweep.status import render, status
+from ebt.sweep.status import render, rows, status
 
 
 def with_meanings(view: dict[str, Any]) -> dict[str, Any]:
@@ -26,11 +27,11 @@ def with_meanings(view: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def as_text(view: dict[str, Any]) -> str:
+def labelled(view: dict[str, Any]) -> dict[str, Any]:
     """The view for people: each reject code with its meaning, `A13 (other) 1`."""
     catalogue = default_catalogue()
-    labelled = {catalogue.label("reject", c): n for c, n in view["reject_codes"].items()}
-    return render({**view, "reject_codes": labelled})
+    codes = {catalogue.label("reject", c): n for c, n in view["reject_codes"].items()}
+    return {**view, "reject_codes": codes}
 
 
 @click.command(
@@ -57,4 +58,8 @@ def status_command(fmt: str, ack_due_hours: int, db: str | None) -> None:
     """Files by state, transactions by outcome and reject code, overdue 997s, open work items."""
     _, sessions = open_engine(db)
     view = status(sessions, now(), ack_due_hours)
-    click.echo(json.dumps(with_meanings(view), indent=2) if fmt == "json" else as_text(view))
+    if fmt == "json":
+        click.echo(json.dumps(with_meanings(view), indent=2))
+        return
+    shown = labelled(view)
+    table(("what", "how many"), rows(shown), [render(shown)], title=f"status as of {view['as_of']}")

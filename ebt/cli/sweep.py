@@ -7,6 +7,7 @@ import shutil
 import time
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -20,6 +21,8 @@ from ebt.cli.faults import (
     exit_code,
     told_plainly,
 )
+from ebt.cli.render import emit_json, rejects_json
+from ebt.cli.sources import format_option
 from ebt.cli.store import db_option, open_engine
 from ebt.cli.sweeps import config_option, progress_bars, read_config
 from ebt.codes import default_catalogue
@@ -66,24 +69,51 @@ With PostgreSQL:
 """,
 )
 @config_option
+@format_option
 @db_option
-def inbound(config_path: Path, db: str | None) -> None:
+def inbound(config_path: Path, fmt: str, db: str | None) -> None:
     """Claim every waiting file, check it, decide its requests in delivery order, queue the
     answers and 997s, and archive it; any number of workers may share a PostgreSQL store."""
     config = read_config(config_path)
     summary, busy = run_inbound(config, db)
-    raise SystemExit(_inbound_said(summary, busy))
+    code = _inbound_said(summary, busy, quiet=fmt == "json")
+    if fmt == "json":
+        emit_json({"inbound": inbound_json(summary, busy)})
+    raise SystemExit(code)
 
 
-def _inbound_said(summary: InboundSummary, busy: Fault | None) -> int:
-    """Say how the inbound sweep went; its exit code."""
+def _inbound_said(summary: InboundSummary, busy: Fault | None, *, quiet: bool = False) -> int:
+    """Say how the inbound sweep went (`quiet`: only that another sweep holds the store, on
+    stderr; --format json says the rest in its document); its exit code."""
     if busy is not None:
         busy.show()
         return EXIT_BUSY
-    click.echo(inbound_line(summary))
-    for problem in summary.problems[:10]:
-        click.echo(f"  {problem}", err=True)
+    if not quiet:
+        click.echo(inbound_line(summary))
+        for problem in summary.problems[:10]:
+            click.echo(f"  {problem}", err=True)
     return EXIT_PROBLEMS if summary.errors or summary.problems else EXIT_DONE
+
+
+def inbound_json(summary: InboundSummary, busy: Fault | None = None) -> dict[str, Any]:
+    """What `inbound_line` says, for programs (every problem, not ten)."""
+    decided = summary.decided
+    return {
+        "busy": busy is not None,
+        "claimed": summary.claimed,
+        "ingested": summary.ingested,
+        "archived": summary.archived,
+        "transactions": decided.transactions,
+        "outcomes": dict(sorted(decided.outcomes.items())),
+        **rejects_json(decided.rejects),
+        "syntax_errors": decided.syntax_errors,
+        "duplicates": summary.duplicates,
+        "refused": summary.refused,
+        "unsafe": summary.unsafe,
+        "errors": summary.errors,
+        "problems": summary.problems,
+        "seconds": round(summary.seconds, 3),
+    }
 
 
 def run_inbound(config: SweepConfig, db: str | None) -> tuple[InboundSummary, Fault | None]:
@@ -143,10 +173,15 @@ def run_outbound(config: SweepConfig, db: str | None) -> OutboundSummary:
 
 
 def outbound_said(
-    summary: OutboundSummary, *, listed: bool = True, base: Path | None = None
+    summary: OutboundSummary,
+    *,
+    listed: bool = True,
+    base: Path | None = None,
+    quiet: bool = False,
 ) -> int:
     """Say how the outbound sweep went (each file delivered when `listed`; each one not
-    delivered, on stderr); its exit code."""
+    delivered, on stderr; `quiet`: only what is said on stderr, --format json says the rest
+    in its document); its exit code."""
     if summary.busy:
         click.echo(
             "ebt: outbound: another sweep is writing the outbound files; nothing done\n"
@@ -154,18 +189,44 @@ def outbound_said(
             err=True,
         )
         return EXIT_BUSY
-    for path in summary.files if listed else ():
-        shown = path.relative_to(base) if base and path.is_relative_to(base) else path
-        click.echo(f"wrote {shown}")
-    line = f"outbound: {len(summary.files)} file(s) written"
-    if summary.undelivered:
-        line += f", {len(summary.undelivered)} not delivered (they wait for the next sweep)"
-    click.echo(f"{line} (in {summary.seconds:.1f} s)")
+    if not quiet:
+        for path in summary.files if listed else ():
+            click.echo(f"wrote {_shown(path, base)}")
+        line = f"outbound: {len(summary.files)} file(s) written"
+        if summary.undelivered:
+            line += f", {len(summary.undelivered)} not delivered (they wait for the next sweep)"
+        click.echo(f"{line} (in {summary.seconds:.1f} s)")
     for undelivered in summary.undelivered:
         click.echo(f"ebt: {undelivered}", err=True)
     for problem in summary.problems:
         click.echo(f"ebt: {problem}", err=True)
     return EXIT_FOLDER if summary.undelivered or summary.problems else EXIT_DONE
+
+
+def _shown(path: Path, base: Path | None) -> Path:
+    return path.relative_to(base) if base and path.is_relative_to(base) else path
+
+
+def outbound_json(summary: OutboundSummary, base: Path | None = None) -> dict[str, Any]:
+    """What `outbound_said` says, for programs: every file written, with its path (relative
+    to `base` when under it)."""
+    return {
+        "busy": summary.busy,
+        "written": len(summary.files),
+        "files": [str(_shown(path, base)) for path in summary.files],
+        "undelivered": [
+            {
+                "name": u.name,
+                "recipient": u.recipient,
+                "folder": str(u.folder),
+                "reason": u.reason,
+                "fix": u.fix,
+            }
+            for u in summary.undelivered
+        ],
+        "problems": summary.problems,
+        "seconds": round(summary.seconds, 3),
+    }
 
 
 def inbound_line(summary: InboundSummary) -> str:
@@ -208,12 +269,17 @@ Examples:
 """,
 )
 @config_option
+@format_option
 @db_option
-def outbound(config_path: Path, db: str | None) -> None:
+def outbound(config_path: Path, fmt: str, db: str | None) -> None:
     """Write every unsent answer, drop notice, 997 and TA1 into its partner's outbound folder,
     one file per recipient, with control numbers that are never reused."""
     config = read_config(config_path)
-    raise SystemExit(outbound_said(run_outbound(config, db)))
+    summary = run_outbound(config, db)
+    code = outbound_said(summary, quiet=fmt == "json")
+    if fmt == "json":
+        emit_json({"outbound": outbound_json(summary)})
+    raise SystemExit(code)
 
 
 @sweep.command(
@@ -227,13 +293,18 @@ Examples:
 """,
 )
 @config_option
+@format_option
 @db_option
-def sweep_all(config_path: Path, db: str | None) -> None:
+def sweep_all(config_path: Path, fmt: str, db: str | None) -> None:
     """The inbound sweep, then the outbound sweep."""
     config = read_config(config_path)
+    quiet = fmt == "json"
     summary, busy = run_inbound(config, db)
-    inbound_code = _inbound_said(summary, busy)
-    outbound_code = outbound_said(run_outbound(config, db), listed=False)
+    inbound_code = _inbound_said(summary, busy, quiet=quiet)
+    out = run_outbound(config, db)
+    outbound_code = outbound_said(out, listed=False, quiet=quiet)
+    if quiet:
+        emit_json({"inbound": inbound_json(summary, busy), "outbound": outbound_json(out)})
     raise SystemExit(exit_code(inbound_code, outbound_code))
 
 
@@ -251,7 +322,8 @@ Examples:
     show_default=True,
     help="Where the demo's partner folders, archive and store are made.",
 )
-def demo(folder: Path) -> None:
+@format_option
+def demo(folder: Path, fmt: str) -> None:
     """The main job on the bundled utility: its partners' folders (fixtures/partners/demo.toml)
     get the bundled supplier files, then the inbound sweep decides them and the outbound
     sweep writes the answers into each partner's outbound folder; a summary at the end."""
@@ -274,12 +346,25 @@ def demo(folder: Path) -> None:
         partner.inbound.mkdir(parents=True, exist_ok=True)
         partner.outbound.mkdir(parents=True, exist_ok=True)
     dropped = _deliver_bundled(config, fixtures / "x12" / "good")
-    click.echo(f"demo: {dropped} bundled supplier file(s) put in the partners' inbound folders")
+    quiet = fmt == "json"
+    if not quiet:
+        click.echo(f"demo: {dropped} bundled supplier file(s) put in the partners' inbound folders")
     summary, busy = run_inbound(config, db)
-    code = _inbound_said(summary, busy)
+    code = _inbound_said(summary, busy, quiet=quiet)
     out = run_outbound(config, db)
-    code = exit_code(code, outbound_said(out, base=Path.cwd()))
+    code = exit_code(code, outbound_said(out, base=Path.cwd(), quiet=quiet))
     here = _from_here(folder / "ebt.db")
+    if quiet:
+        emit_json(
+            {
+                "delivered": dropped,
+                "inbound": inbound_json(summary, busy),
+                "outbound": outbound_json(out, base=Path.cwd()),
+                "archive": str(_from_here(config.archive)),
+                "store": f"sqlite:///{here}",
+            }
+        )
+        raise SystemExit(code)
     click.echo(
         f"summary: {summary.decided.transactions} request(s) decided, "
         f"{len(out.files)} outbound file(s) in the partners' folders, "

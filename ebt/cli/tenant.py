@@ -10,6 +10,8 @@ import click
 
 from ebt.cli.clock import now
 from ebt.cli.options import date_option, read_option
+from ebt.cli.render import emit_json
+from ebt.cli.sources import format_option
 from ebt.cli.store import db_option, open_store
 from ebt.data.market import load_market
 from ebt.market.landlords import LandlordError
@@ -47,9 +49,15 @@ Examples:
 @date_option("--on", "The first day of the tenant's service.", required=True)
 @click.option("--premise", metavar="NUMBER", help="The premise (default: the account's).")
 @read_option("--read", "The start read (per meter if several); else record it later.")
+@format_option
 @db_option
 def start(
-    account_number: str, on: date, premise: str | None, read: tuple[str, ...], db: str | None
+    account_number: str,
+    on: date,
+    premise: str | None,
+    read: tuple[str, ...],
+    fmt: str,
+    db: str | None,
 ) -> None:
     """ACCOUNT_NUMBER takes the service at its premise from --on, pending until the daily
     activation finds the start read. A previous tenant's pending stop (or the landlord's,
@@ -68,6 +76,18 @@ def start(
         )
     except PLAIN_ERRORS as error:
         raise click.ClickException(str(error)) from None
+    if fmt == "json":
+        emit_json(
+            {
+                "account": account_number,
+                "on": on.isoformat(),
+                "state": "pending",
+                "process": started.process.id,
+                "period": started.period.id,
+                "replaced": list(started.replaced),
+            }
+        )
+        return
     for line in started.replaced:
         click.echo(f"  {line}")
     click.echo(
@@ -89,8 +109,9 @@ Examples:
     "--on", "The stop date: the final read; the last day served is the day before.", required=True
 )
 @read_option("--read", "The final read (per meter if several).")
+@format_option
 @db_option
-def stop(account_number: str, on: date, read: tuple[str, ...], db: str | None) -> None:
+def stop(account_number: str, on: date, read: tuple[str, ...], fmt: str, db: str | None) -> None:
     """ACCOUNT_NUMBER's service at its premise stops on --on (a pending stop until then).
     The landlord agreement of the premise (or its building) decides whether the service
     reverts to the landlord's account from that day (`landlord_reversion` table; ebt
@@ -110,6 +131,24 @@ def stop(account_number: str, on: date, read: tuple[str, ...], db: str | None) -
         )
     except PLAIN_ERRORS as error:
         raise click.ClickException(str(error)) from None
+    if fmt == "json":
+        reversion = None
+        if stopped.verdict is not None:
+            reversion = {
+                "outcome": stopped.verdict.outcome,
+                "reverted": stopped.reversion is not None,
+                "from": on.isoformat() if stopped.reversion is not None else None,
+                "reference": stopped.reference,
+            }
+        emit_json(
+            {
+                "account": account_number,
+                "on": on.isoformat(),
+                "process": process.id,
+                "reversion": reversion,
+            }
+        )
+        return
     click.echo(f"{account_number}: service stops on {on} (process #{process.id})")
     if stopped.verdict is not None:
         reverted = stopped.reversion is not None
@@ -128,8 +167,9 @@ Examples:
 """,
 )
 @click.argument("process_id", type=int)
+@format_option
 @db_option
-def cancel_command(process_id: int, db: str | None) -> None:
+def cancel_command(process_id: int, fmt: str, db: str | None) -> None:
     """Cancel the pending tenant start or stop PROCESS_ID (see `ebt account show`) before it
     is activated: a cancelled start gives back the stop it moved; a cancelled stop cancels
     the landlord's reversion it caused."""
@@ -138,6 +178,9 @@ def cancel_command(process_id: int, db: str | None) -> None:
         done = cancel(sessions, process_id, clock.date())
     except ServiceError as error:
         raise click.ClickException(str(error)) from None
+    if fmt == "json":
+        emit_json({"process": process_id, "cancelled": True, "done": done})
+        return
     click.echo(f"process #{process_id} cancelled")
     for line in done:
         click.echo(f"  {line}")
@@ -162,6 +205,7 @@ Examples:
     help="What the read is for.",
 )
 @click.option("--premise", metavar="NUMBER", help="The premise (default: the account's).")
+@format_option
 @db_option
 def read_command(
     account_number: str,
@@ -169,6 +213,7 @@ def read_command(
     read: tuple[str, ...],
     kind: str,
     premise: str | None,
+    fmt: str,
     db: str | None,
 ) -> None:
     """Record a read of the meters at ACCOUNT_NUMBER's premise, or the one given (a start
@@ -187,6 +232,11 @@ def read_command(
         )
     except PLAIN_ERRORS as error:
         raise click.ClickException(str(error)) from None
+    if fmt == "json":
+        emit_json(
+            {"account": account_number, "on": on.isoformat(), "kind": kind, "reads": len(rows)}
+        )
+        return
     click.echo(f"{account_number}: {len(rows)} {kind} read(s) on {on}")
 
 
@@ -210,7 +260,7 @@ Examples:
 @click.argument("parent_premise")
 @click.argument("landlord_account")
 @date_option("--on", "The day the new landlord takes over.", required=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@format_option
 @db_option
 def change(parent_premise: str, landlord_account: str, on: date, fmt: str, db: str | None) -> None:
     """The building PARENT_PREMISE and all its units change landlord in one step: their
@@ -232,6 +282,9 @@ def change(parent_premise: str, landlord_account: str, on: date, fmt: str, db: s
         click.echo(
             json.dumps(
                 {
+                    "parent_premise": parent_premise,
+                    "landlord": landlord_account,
+                    "on": on.isoformat(),
                     "premises": list(done.premises),
                     "agreements": done.agreements,
                     "reversions": done.reversions,

@@ -10,6 +10,7 @@ import click
 from sqlalchemy import select
 
 from ebt.cli.clock import now
+from ebt.cli.render import table
 from ebt.cli.sources import format_option
 from ebt.cli.store import db_option, open_store
 from ebt.queries import workitems as queries
@@ -47,11 +48,15 @@ def workitems(ctx: click.Context, show_all: bool, fmt: str, db: str | None) -> N
     if fmt == "json":
         click.echo(json.dumps({"work_items": items}, indent=2))
         return
-    for item in items:
-        click.echo(
+    table(
+        ("id", "status", "kind", "account", "description"),
+        [[i["id"], i["status"], i["kind"], i["account"], i["description"]] for i in items],
+        [
             f"#{item['id']:<5} {item['status']:<8} {item['kind']:<14} "
             f"{item['account'] or '-':<12} {item['description']}"
-        )
+            for item in items
+        ],
+    )
     if not items:
         click.echo("no work items", err=True)
 

@@ -83,27 +83,37 @@ def _counts(session: Session, column: Any, *where: Any) -> dict[str, int]:
     return {str(key): count for key, count in session.execute(query).all()}
 
 
-def render(view: dict[str, Any]) -> str:
-    def line(title: str, counts: dict[str, int]) -> str:
-        shown = ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"
-        return f"{title:<14}{shown}"
+def rows(view: dict[str, Any]) -> list[tuple[str, str]]:
+    """The view as (what, how many) rows; a row with no `what` details the one above it (an
+    overdue 997, an open work item)."""
 
-    lines = [
-        f"status as of {view['as_of']}",
-        line("files", view["files"]),
-        line("transactions", view["transactions"]),
-        line("outcomes", view["outcomes"]),
-        line("reject codes", view["reject_codes"]),
-        f"{'queued':<14}{view['queued_to_decide']} set(s) to decide; "
-        f"{view['outbox_unsent']} message(s) not yet sent",
-        f"{'overdue acks':<14}{len(view['overdue_acks'])}",
+    def counted(counts: dict[str, int]) -> str:
+        return ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"
+
+    shown = [
+        ("files", counted(view["files"])),
+        ("transactions", counted(view["transactions"])),
+        ("outcomes", counted(view["outcomes"])),
+        ("reject codes", counted(view["reject_codes"])),
+        (
+            "queued",
+            f"{view['queued_to_decide']} set(s) to decide; "
+            f"{view['outbox_unsent']} message(s) not yet sent",
+        ),
+        ("overdue acks", str(len(view["overdue_acks"]))),
     ]
-    lines += [
-        f"  {a['file']} to {a['recipient']} (ISA13 {a['control']}) sent {a['sent_at']}"
+    shown += [
+        ("", f"{a['file']} to {a['recipient']} (ISA13 {a['control']}) sent {a['sent_at']}")
         for a in view["overdue_acks"][:SHOWN]
     ]
-    lines.append(f"{'work items':<14}{len(view['open_work_items'])} open")
-    lines += [
-        f"  #{i['id']} {i['kind']}: {i['description']}" for i in view["open_work_items"][:SHOWN]
+    shown.append(("work items", f"{len(view['open_work_items'])} open"))
+    shown += [
+        ("", f"#{i['id']} {i['kind']}: {i['description']}") for i in view["open_work_items"][:SHOWN]
     ]
+    return shown
+
+
+def render(view: dict[str, Any]) -> str:
+    lines = [f"status as of {view['as_of']}"]
+    lines += [f"{what:<14}{shown}" if what else f"  {shown}" for what, shown in rows(view)]
     return "\n".join(lines)
