@@ -5,11 +5,13 @@ market's own plain objects."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, or_, select, true
+from sqlalchemy import ColumnElement, Date, Select, String, any_, bindparam, or_, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Compiled
 from sqlalchemy.orm import Session
 
 from ebt.market.account import AccountAggregate
@@ -54,54 +56,8 @@ class SqlMarketReader:
     def accounts(
         self, numbers: Collection[str], on: date
     ) -> tuple[list[AccountAggregate], dict[int, tuple[MeterFacts, ...]]]:
-        wanted = list(numbers)
-        by_number = Account.number.in_(wanted)
-        processes = table_of(Process)
-        periods = table_of(SupplierPeriod)
-        # each account's rows found from the account (by number, then by account id): on
-        # PostgreSQL a plain join, planned from statistics that lag a busy store, started
-        # from the other side and scanned every pending process for each batch; a LATERAL
-        # subquery (not folded: OFFSET 0) looks each account up by its index. SQLite starts
-        # from the IN list by itself
-        lateral = self.session.get_bind().dialect.name == "postgresql"
-        of_accounts = select(Account.id, Account.premise_id).where(by_number).subquery("a")
-
-        def per_account(
-            query: Select[*tuple[Any, ...]], key: Any, order: tuple[str, ...], column: str = "id"
-        ) -> Select[*tuple[Any, ...]]:
-            mine = of_accounts.c[column]
-            if not lateral:
-                by = [query.selected_columns[name] for name in order]
-                return query.join(of_accounts, mine == key).order_by(*by)
-            # OFFSET 0 keeps the planner from folding the subquery into a plain join
-            inner = query.where(key == mine).offset(0).lateral("r")
-            return (
-                select(inner)
-                .select_from(of_accounts.join(inner, true()))
-                .order_by(*(inner.c[name] for name in order))
-            )
-
-        open_processes_query = per_account(
-            select(processes).where(processes.c.state == ProcessState.PENDING),
-            processes.c.account_id,
-            ("account_id", "id"),
-        )
-        timeline_query = per_account(select(periods), periods.c.account_id, ("account_id", "start"))
-        installed = per_account(
-            select(MeterInstallation.premise_id, Meter.number, Meter.smart, Meter.rate_structures)
-            .join(Meter, Meter.id == MeterInstallation.meter_id)
-            .where(MeterInstallation.installed_on <= on)
-            .where(or_(MeterInstallation.removed_on.is_(None), MeterInstallation.removed_on > on)),
-            MeterInstallation.premise_id,
-            ("premise_id", "number"),
-            "premise_id",
-        ).distinct()  # two accounts at one premise see its meters once
-        accounts, open_processes, timeline, meters = self._all(
-            select(*ACCOUNT_COLUMNS).where(by_number).order_by(Account.number),
-            open_processes_query,
-            timeline_query,
-            installed,
-        )
+        values = {"numbers": list(numbers), "on": on}
+        accounts, open_processes, timeline, meters = self._all(_account_queries, values)
         found = [AccountAggregate(AccountRow(*row)) for row in accounts]
         by_id = {a.account.id: a for a in found}
         pending: dict[int, ProcessRow] = {}
@@ -121,22 +77,27 @@ class SqlMarketReader:
             at[premise_id].append(MeterFacts(number, smart, structures))
         return found, {premise: tuple(items) for premise, items in at.items()}
 
-    def _all(self, *queries: Select[*tuple[Any, ...]]) -> list[Sequence[Any]]:
-        """The rows of each query: on PostgreSQL sent together in one round trip (psycopg's
-        pipeline mode), elsewhere one after another."""
+    def _all(
+        self, build: Callable[[str], list[Select[*tuple[Any, ...]]]], values: dict[str, Any]
+    ) -> list[Sequence[Any]]:
+        """The rows of each query `build` makes for the dialect, with `values` bound. On
+        PostgreSQL they are compiled once a process (no IN lists: a batch's keys are one array
+        parameter, so the text never changes: psycopg keeps its parsed form and prepares
+        it on the server) and sent together in one round trip (pipeline mode); elsewhere
+        run one after another through SQLAlchemy's own statement cache."""
         connection = self.session.connection()
-        if connection.dialect.name != "postgresql":
-            return [connection.execute(q).all() for q in queries]
+        dialect = connection.dialect
+        if dialect.name != "postgresql":
+            return [connection.execute(q, values).all() for q in build(dialect.name)]
+        compiled = _COMPILED.get(build)
+        if compiled is None:
+            compiled = _COMPILED[build] = [q.compile(dialect=dialect) for q in build(dialect.name)]
         driver: Any = connection.connection.dbapi_connection
-        compiled = [
-            q.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-            for q in queries
-        ]
         cursors = []
         with driver.pipeline():
             for statement in compiled:
                 cursor = driver.cursor()
-                cursor.execute(str(statement), statement.params)
+                cursor.execute(str(statement), statement.construct_params(values))
                 cursors.append(cursor)
         try:
             return [cursor.fetchall() for cursor in cursors]
@@ -145,9 +106,76 @@ class SqlMarketReader:
                 cursor.close()
 
     def decided_requests(self, references: Collection[str]) -> set[tuple[str, str]]:
-        rows = self.session.execute(
-            select(Transaction.sender, Transaction.reference)
-            .where(Transaction.reference.in_(list(references)))
-            .where(Transaction.status.in_(("accepted", "rejected")))
-        )
+        (rows,) = self._all(_decided_query, {"references": list(references)})
         return {(sender or "", reference or "") for sender, reference in rows}
+
+
+# each statement list, compiled for PostgreSQL once a process (by the function that builds it)
+_COMPILED: dict[Callable[[str], list[Select[*tuple[Any, ...]]]], list[Compiled]] = {}
+
+
+def _among(column: ColumnElement[Any], name: str, dialect: str) -> ColumnElement[bool]:
+    """`column` is one of the values bound as `name`: on PostgreSQL one array parameter
+    (`= ANY(%(name)s)`, the same text whatever the batch's size), elsewhere an IN list
+    expanded when run."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(String)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def _account_queries(dialect: str) -> list[Select[*tuple[Any, ...]]]:
+    """A batch's accounts (by number), their pending processes, supplier periods, and the
+    meters installed at their premises on the day bound as `on`."""
+    by_number = _among(Account.__table__.c.number, "numbers", dialect)
+    on = bindparam("on", type_=Date)
+    processes = table_of(Process)
+    periods = table_of(SupplierPeriod)
+    # each account's rows found from the account (by number, then by account id): on
+    # PostgreSQL a plain join, planned from statistics that lag a busy store, started
+    # from the other side and scanned every pending process for each batch; a LATERAL
+    # subquery (not folded: OFFSET 0) looks each account up by its index. SQLite starts
+    # from the IN list by itself
+    lateral = dialect == "postgresql"
+    of_accounts = select(Account.id, Account.premise_id).where(by_number).subquery("a")
+
+    def per_account(
+        query: Select[*tuple[Any, ...]], key: Any, order: tuple[str, ...], column: str = "id"
+    ) -> Select[*tuple[Any, ...]]:
+        mine = of_accounts.c[column]
+        if not lateral:
+            by = [query.selected_columns[name] for name in order]
+            return query.join(of_accounts, mine == key).order_by(*by)
+        # OFFSET 0 keeps the planner from folding the subquery into a plain join
+        inner = query.where(key == mine).offset(0).lateral("r")
+        return (
+            select(inner)
+            .select_from(of_accounts.join(inner, true()))
+            .order_by(*(inner.c[name] for name in order))
+        )
+
+    open_processes = per_account(
+        select(processes).where(processes.c.state == ProcessState.PENDING),
+        processes.c.account_id,
+        ("account_id", "id"),
+    )
+    timeline = per_account(select(periods), periods.c.account_id, ("account_id", "start"))
+    installed = per_account(
+        select(MeterInstallation.premise_id, Meter.number, Meter.smart, Meter.rate_structures)
+        .join(Meter, Meter.id == MeterInstallation.meter_id)
+        .where(MeterInstallation.installed_on <= on)
+        .where(or_(MeterInstallation.removed_on.is_(None), MeterInstallation.removed_on > on)),
+        MeterInstallation.premise_id,
+        ("premise_id", "number"),
+        "premise_id",
+    ).distinct()  # two accounts at one premise see its meters once
+    accounts = select(*ACCOUNT_COLUMNS).where(by_number).order_by(Account.number)
+    return [accounts, open_processes, timeline, installed]
+
+
+def _decided_query(dialect: str) -> list[Select[*tuple[Any, ...]]]:
+    """The requests among the references bound as `references` already decided."""
+    return [
+        select(Transaction.sender, Transaction.reference)
+        .where(_among(Transaction.__table__.c.reference, "references", dialect))
+        .where(or_(Transaction.status == "accepted", Transaction.status == "rejected"))
+    ]
