@@ -13,10 +13,10 @@ from pathlib import Path
 import click
 
 from ebt.cli.clock import EASTERN
-from ebt.cli.store import open_engine, store_url
+from ebt.cli.store import open_engine, store_url, url_option
 from ebt.cli.sweeps import CONFIG_VARIABLE
 from ebt.console.users import USERS_FILE, UsersError, add_user
-from ebt.store.database import URL_VARIABLE, shown_url
+from ebt.store.database import shown_url
 from ebt.sweep.config import SweepConfig, load_config
 
 DEMO_FOLDER = Path("demo")
@@ -95,16 +95,7 @@ With PostgreSQL:
 """,
 )
 @config_path_option
-@click.option(
-    "--db",
-    "db",
-    metavar="URL",
-    default=None,
-    envvar=URL_VARIABLE,
-    show_envvar=True,
-    help="Database URL (default: [store] url in the partners' configuration, else "
-    "sqlite:///ebt.db in the working directory).",
-)
+@url_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8814, show_default=True, type=int, help="Port to listen on.")
 @users_option

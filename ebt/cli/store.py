@@ -47,16 +47,20 @@ def db_option(command: F) -> F:
         callback=_create,
         help="Make the store (and bring it to the current schema) when there is none yet.",
     )(command)
-    return click.option(
-        "--db",
-        "db",
-        metavar="URL",
-        default=None,
-        envvar=URL_VARIABLE,
-        show_envvar=True,
-        help="Database URL (default: [store] url in the partners configuration, else "
-        "sqlite:///ebt.db in the working directory).",
-    )(command)
+    return url_option(command)
+
+
+# `--db URL`, or $EBT_DATABASE_URL; the console takes it without `--create`
+url_option = click.option(
+    "--db",
+    "db",
+    metavar="URL",
+    default=None,
+    envvar=URL_VARIABLE,
+    show_envvar=True,
+    help="Database URL (default: [store] url in the partners configuration, else "
+    "sqlite:///ebt.db in the working directory).",
+)
 
 
 def store_url(db: str | None) -> tuple[str, str]:
