@@ -100,6 +100,8 @@ def open_engine(
         context.meta[STORE_URL] = url
         create = create or bool(context.meta.get(CREATE))
     engine = open_database(url, create=bool(create), said=f" (the store given by {source})")
+    if context is not None:  # its connections closed with the command, not when collected
+        context.call_on_close(engine.dispose)
     return engine, session_factory(engine)
 
 
