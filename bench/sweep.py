@@ -3,8 +3,11 @@ one and by four PostgreSQL workers.
 
 The inbox is N enrollment requests from one CES (bench/generate.py), in files of
 `--per-file` transactions, for N accounts of a store built as bench/process.py builds it.
-Each sweep runs as `ebt sweep all` (inbound, then outbound) in fresh processes; the report
-gives wall time, transactions per second and the peak RSS of the largest worker.
+The SQLite sweep runs as `ebt sweep all` (inbound, then outbound, in one command, as the
+scheduler runs them in its one process; `--two-commands` runs `ebt sweep inbound` then
+`ebt sweep outbound`); the PostgreSQL workers as `ebt sweep inbound` in each worker at once,
+then one `ebt sweep outbound`. The report gives wall time, transactions per second, CPU and
+the peak RSS of the largest process.
 
     python bench/sweep.py                                  # 100,000 into SQLite
     python bench/sweep.py -n 100000 -n 1000000             # and a million
@@ -97,6 +100,27 @@ def children(commands: list[list[str]]) -> list[tuple[str, float, float]]:
     return out
 
 
+def sweep_all(folder: Path, url: str) -> dict[str, float]:
+    """`ebt sweep all`: inbound then outbound in one command, as the scheduler runs them in
+    its one long-lived process (one interpreter's start, as `ebt process` has)."""
+    command = [sys.executable, "-m", "ebt", "--today", TODAY, "sweep", "all"]
+    start = time.perf_counter()
+    ((said, cpu, peak),) = children(
+        [[*command, "--config", str(folder / "partners.toml"), "--db", url]]
+    )
+    total = time.perf_counter() - start
+    decided = re.search(r"(\d+) transaction\(s\) decided", said)
+    inbound = re.search(r"^inbound: .*\(in ([\d.]+) s\)", said, re.M)
+    return {
+        "decided": int(decided[1]) if decided else 0,
+        "inbound_s": float(inbound[1]) if inbound else float("nan"),
+        "total_s": total,
+        "inbound_cpu_s": float("nan"),
+        "cpu_s": cpu,
+        "peak_mib": peak,
+    }
+
+
 def sweep(folder: Path, url: str, workers: int) -> dict[str, float]:
     """`ebt sweep inbound` in `workers` processes at once, then `ebt sweep outbound`."""
     base = [sys.executable, "-m", "ebt", "--today", TODAY, "sweep"]
@@ -145,7 +169,12 @@ def sqlite_run(count: int, per_file: int, tmp: Path) -> dict[str, float]:
     print(f"building a store of {count:,} accounts and the inbox ...", file=sys.stderr)
     bench_process.build_store(url, count)
     make_inbox(folder, count, per_file)
-    return sweep(folder, url, 1)
+    return sweep_all(folder, url) if ONE_COMMAND else sweep(folder, url, 1)
+
+
+# the SQLite sweep as `ebt sweep all` (one command), or as `ebt sweep inbound` then
+# `ebt sweep outbound` (two: --two-commands)
+ONE_COMMAND = True
 
 
 def postgres_run(
@@ -194,7 +223,14 @@ def main() -> None:
     )
     parser.add_argument("--postgres", help="a PostgreSQL server URL for the workers comparison")
     parser.add_argument("--workers-n", type=int, default=40_000)
+    parser.add_argument(
+        "--two-commands",
+        action="store_true",
+        help="sweep SQLite with `ebt sweep inbound` then `ebt sweep outbound`, not `sweep all`",
+    )
     args = parser.parse_args()
+    global ONE_COMMAND
+    ONE_COMMAND = not args.two_commands
     with tempfile.TemporaryDirectory(prefix="ebt-sweep-bench-") as name:
         tmp = Path(name)
         sqlite: dict[int, dict[str, float]] = {}
