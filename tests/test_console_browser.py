@@ -208,3 +208,19 @@ def test_the_decision_and_rules_diagrams_draw(person: Person) -> None:
     page = person.go("/rules/move/1.0")
     assert page.locator("svg.diagram g.step").count() > 3
     person.shot("rules-move")
+
+
+def test_an_operator_replays_a_range_of_days_from_the_decisions_page(person: Person) -> None:
+    person.log_in("otto")
+    page = person.go("/decisions")
+    form = page.locator('form[action="/decisions/replay"]')
+    form.locator("input[name=from]").fill("2026-11-01")
+    form.locator("input[name=to]").fill("2026-11-30")
+    form.locator("select[name=rules]").select_option("now")
+    form.locator("button").click()
+    page.wait_for_url("**/decisions/replay?*")
+    assert "replayed under the rules now" in page.locator("main").inner_text()
+    pairs = page.locator("table").last
+    assert "Outcome pairs" in pairs.locator("caption").inner_text()
+    assert pairs.locator("tbody tr").count() >= 2  # accepted and rejected outcomes at least
+    person.shot("replay")

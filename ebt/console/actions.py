@@ -1,5 +1,5 @@
 """What the console does, not only shows: log in and out, resolve a work item with a note,
-resend a sent file, reprocess a received file; the slot for replay.
+resend a sent file, reprocess a received file.
 
 Every action is a POST with the session's CSRF token; the role is checked here on the
 server whatever the page showed; every action — done, refused or failed — is recorded in
@@ -213,19 +213,9 @@ async def reprocess_file(request: Request) -> Response:
     return _back(request, f"/files/in/{file_id}", said)
 
 
-async def not_yet(request: Request) -> Response:
-    """Replay: the Decisions page has its slot; its view (a diff under another table
-    version) is not drawn yet. The role and CSRF are checked and the attempt recorded."""
-    target = request.url.path
-    ctx, _ = await _checked(request, "replay", target)
-    ctx.record("replay", target, "unavailable", "not in the console yet: use `ebt replay`")
-    raise HTTPException(501, "Replay is not in the console yet: `ebt replay` does it.")
-
-
 def routes() -> list[Route]:
     return [
         Route("/workitems/{item_id:int}/resolve", resolve_work_item, methods=["POST"]),
         Route("/files/out/{file_id:int}/resend", resend_file, methods=["POST"]),
         Route("/files/in/{file_id:int}/reprocess", reprocess_file, methods=["POST"]),
-        Route("/decisions/replay", not_yet, methods=["POST"]),
     ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from itertools import islice
 from pathlib import Path
 
 from sqlalchemy import select
@@ -18,10 +19,12 @@ from starlette.routing import Route
 from ebt.console import svg
 from ebt.console.app import Context, context, render, wants_json
 from ebt.console.guard import require
+from ebt.market.replay import counts
 from ebt.queries import accounts, decisions, files, listing, rules, today, workitems
 from ebt.queries.codes import meaning
 from ebt.queries.paging import PER_PAGE, fetch
 from ebt.rules.tables import Outcome, Table
+from ebt.services.replay import Selection, replay, rules_for
 from ebt.store.schema import ConsoleAction
 
 Handler = Callable[[Request], Response]
@@ -289,6 +292,59 @@ def decision_page(request: Request) -> Response:
     return render(ctx, request, "decision.html", {"decision": item}, extra={"diagram": drawing})
 
 
+REPLAY_CAP = 2000  # decisions a page replays; `ebt replay` takes any number
+
+
+def replay_page(request: Request) -> Response:
+    """A file's or a range of days' decisions evaluated again under the tables then or now
+    (read-only): those whose outcome, code or effective date would change, with the steps
+    that part, then the count of each outcome pair. Operators and admins; a file the user
+    may not see is 404."""
+    ctx = context(request)
+    require(ctx.user, "replay")
+    query = request.query_params
+    file_id = _int_or_none(query.get("file", ""))
+    first, last = _date_or_none(query.get("from", "")), _date_or_none(query.get("to", ""))
+    choice = query.get("rules", "then")
+    if choice not in ("then", "now"):
+        raise HTTPException(400, "rules is then or now (a draft file: `ebt replay --rules PATH`).")
+    data: dict[str, object] = {
+        "file": file_id,
+        "first": first,
+        "last": last,
+        "choice": choice,
+        "items": None,
+        "cap": REPLAY_CAP,
+    }
+    if file_id is None and first is None and last is None:
+        return render(ctx, request, "replay.html", data)
+    with ctx.session() as session:
+        if file_id is not None and files.inbound_file(session, ctx.scope, file_id) is None:
+            raise HTTPException(404, "There is no such file.")
+        selection = Selection(
+            file_id=file_id, first=first, last=last, where=ctx.scope.inbound_files()
+        )
+        replayed = list(
+            islice(replay(session, selection, rules_for(choice, ctx.now.date())), REPLAY_CAP + 1)
+        )
+    data["more"] = len(replayed) > REPLAY_CAP
+    data["items"] = replayed[:REPLAY_CAP]
+    data["changed"] = [r for r in replayed[:REPLAY_CAP] if r.changed]
+    data["counts"] = sorted(counts(replayed[:REPLAY_CAP]).items())
+    return render(ctx, request, "replay.html", data)
+
+
+def _int_or_none(text: str) -> int | None:
+    return int(text) if text.strip().isdigit() else None
+
+
+def _date_or_none(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip()) if text.strip() else None
+    except ValueError:
+        raise HTTPException(400, f"{text!r} is not a date (YYYY-MM-DD).") from None
+
+
 def _meanings(on: date) -> dict[str, str]:
     codes = {o.code for t in rules.rulebook(on).tables.values() for v in t for o in _outcomes(v)}
     return {c: m for c in codes if c and (m := meaning("rejection", c))}
@@ -419,7 +475,10 @@ def routes() -> list[Route]:
         ("/audit", audit_page),
     ]
     # the twins first: /accounts/{number} would otherwise take "/accounts/N.json" as N.json
-    out = [Route(f"{path}.json", handler, methods=["GET"]) for path, handler in pages]
+    # replay before /decisions/{decision_id}, and without a JSON twin (`ebt replay --format
+    # json` is the program's way)
+    out = [Route("/decisions/replay", replay_page, methods=["GET"])]
+    out += [Route(f"{path}.json", handler, methods=["GET"]) for path, handler in pages]
     out += [Route(path, handler, methods=["GET"]) for path, handler in pages]
     out += [
         Route("/files/in/{file_id}/original", inbound_original, methods=["GET"]),

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from ebt.calendar import MaineCalendar
@@ -34,6 +34,7 @@ class Selection:
     file_id: int | None = None
     first: date | None = None
     last: date | None = None
+    where: ColumnElement[bool] | None = None  # and only these (the console: a user's scope)
 
 
 def rules_for(choice: str, today: date) -> Rules:
@@ -126,6 +127,8 @@ def _query(selection: Selection) -> Select[*tuple[Any, ...]]:
         query = query.where(Decision.decided_on >= selection.first)
     if selection.last is not None:
         query = query.where(Decision.decided_on <= selection.last)
+    if selection.where is not None:
+        query = query.where(selection.where)
     return query
 
 
