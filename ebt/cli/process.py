@@ -30,7 +30,7 @@ def _line(summary: RunSummary) -> str:
     if summary.syntax_errors:
         parts.append(f"{summary.syntax_errors} with syntax errors (see the 997)")
     if summary.skipped:
-        parts.append(f"{summary.skipped} already committed by an interrupted run")
+        parts.append(f"{summary.skipped} decided before and skipped")
     if summary.refused:
         parts.append(f"{len(summary.refused)} refused: " + " | ".join(summary.refused[:3]))
     if summary.problems:

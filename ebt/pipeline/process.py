@@ -34,7 +34,7 @@ class RunSummary:
     duplicate: bool = False
     resumed: bool = False
     transactions: int = 0
-    skipped: int = 0  # already committed by an earlier, interrupted run
+    skipped: int = 0  # decided before (an earlier, interrupted run, or a sweep): skipped
     syntax_errors: int = 0
     refused: list[str] = field(default_factory=list)  # interchanges and groups, why
     outcomes: dict[str, int] = field(default_factory=dict)
