@@ -17,39 +17,21 @@ from ebt.cli.sources import format_option
 from ebt.cli.store import db_option, open_store
 from ebt.codes import default_catalogue
 from ebt.data.market import load_rules
+from ebt.queries.accounts import period_status, process_state
 from ebt.rules.tables import RuleBook, read_steps
 from ebt.store.schema import (
     Account,
     Decision,
     Meter,
     MeterInstallation,
-    PeriodStatus,
     Premise,
     Process,
-    ProcessState,
     SupplierPeriod,
     TradingPartner,
     Transaction,
 )
 
 STANDARD_OFFER = "STANDARD_OFFER"
-
-
-def period_status(period: SupplierPeriod, today: date) -> str:
-    """A period's status as of `today` (stored statuses are brought up to date only when a
-    request for the account is processed)."""
-    if period.status == PeriodStatus.CANCELLED:
-        return period.status
-    if period.end is not None and period.end <= today:
-        return str(PeriodStatus.ENDED)
-    return str(PeriodStatus.ACTIVE if period.start <= today else PeriodStatus.PENDING)
-
-
-def process_state(process: Process, today: date) -> str:
-    due = process.effective_on is not None and process.effective_on <= today
-    if process.state == ProcessState.PENDING and due:
-        return str(ProcessState.COMPLETED)
-    return process.state
 
 
 def reject_meaning(code: str | None) -> str | None:

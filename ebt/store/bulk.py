@@ -10,7 +10,7 @@ SQLAlchemy's executemany (psycopg 3 pipelines it).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Dialect, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
@@ -237,3 +237,27 @@ def table_of(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
+
+
+T = TypeVar("T")
+
+
+def unique_objects(objects: Iterable[T]) -> list[T]:
+    """Each object once (by identity), in the order first met."""
+    seen: set[int] = set()
+    out: list[T] = []
+    for item in objects:
+        if id(item) not in seen:
+            seen.add(id(item))
+            out.append(item)
+    return out
+
+
+def resolve_references(row: dict[str, Any]) -> None:
+    """Turn the references a column dictionary holds (a transaction row, a process) into
+    ids, once those have been written."""
+    transaction = row.pop("transaction", None)
+    row["transaction_id"] = transaction["id"] if transaction is not None else None
+    if "process" in row:
+        process = row.pop("process")
+        row["process_id"] = process.id if process is not None else None

@@ -10,7 +10,7 @@ table in bulk, rows referring to a row made in the same unit of work getting its
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any, Protocol, TypeVar
 
@@ -35,7 +35,9 @@ from ebt.store.bulk import (
     insert_many,
     insert_objects,
     read_periods,
+    resolve_references,
     table_of,
+    unique_objects,
     update_changed,
 )
 from ebt.store.market_reader import read_reference
@@ -320,7 +322,7 @@ class SqlServiceStore:
         processes and meters first (others refer to them), then the rows that refer to
         them, then the changes to rows read."""
         session = self.session
-        processes = _unique([*writes.processes, *self.rows[ProcessRow].values()])
+        processes = unique_objects([*writes.processes, *self.rows[ProcessRow].values()])
         insert_objects(session, Process, [p for p in processes if p.id is None])
         insert_objects(session, Meter, writes.meters)
         periods = [*writes.service_periods, *self.rows[ServicePeriodRow].values()]
@@ -362,21 +364,8 @@ def _insert(session: Session, model: type[Base], rows: Sequence[Any]) -> None:
 def _insert_resolved(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
     """INSERT column dictionaries holding a process (and a transaction row) by reference."""
     for row in rows:
-        transaction = row.pop("transaction", None)
-        row["transaction_id"] = transaction["id"] if transaction is not None else None
-        process = row.pop("process", None)
-        row["process_id"] = process.id if process is not None else None
+        resolve_references(row)
     insert_many(session.connection(), table_of(model), rows)
-
-
-def _unique(objects: Iterable[ProcessRow]) -> list[ProcessRow]:
-    seen: set[int] = set()
-    out: list[ProcessRow] = []
-    for item in objects:
-        if id(item) not in seen:
-            seen.add(id(item))
-            out.append(item)
-    return out
 
 
 def _installed_on(on: date) -> ColumnElement[bool]:
