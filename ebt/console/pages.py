@@ -302,10 +302,9 @@ def replay_page(request: Request) -> Response:
     may not see is 404."""
     ctx = context(request)
     require(ctx.user, "replay")
-    query = request.query_params
-    file_id = _int_or_none(query.get("file", ""))
-    first, last = _date_or_none(query.get("from", "")), _date_or_none(query.get("to", ""))
-    choice = query.get("rules", "then")
+    file_id = _int(request, "file", 0) or None  # ids start at 1
+    first, last = _day(request, "from"), _day(request, "to")
+    choice = request.query_params.get("rules", "then")
     if choice not in ("then", "now"):
         raise HTTPException(400, "rules is then or now (a draft file: `ebt replay --rules PATH`).")
     data: dict[str, object] = {
@@ -332,17 +331,6 @@ def replay_page(request: Request) -> Response:
     data["changed"] = [r for r in replayed[:REPLAY_CAP] if r.changed]
     data["counts"] = sorted(counts(replayed[:REPLAY_CAP]).items())
     return render(ctx, request, "replay.html", data)
-
-
-def _int_or_none(text: str) -> int | None:
-    return int(text) if text.strip().isdigit() else None
-
-
-def _date_or_none(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.strip()) if text.strip() else None
-    except ValueError:
-        raise HTTPException(400, f"{text!r} is not a date (YYYY-MM-DD).") from None
 
 
 def _meanings(on: date) -> dict[str, str]:
