@@ -61,10 +61,19 @@ def main() -> None:
     engine = make_engine("sqlite://")
     table = table_of(Transaction)
     names = tuple(c.key for c in table.columns if c.key != "id")
-    row = {"interchange_id": 1, "group_control": "1", "control": "0001", "set_id": "814",
-           "kind": "enrollment_request", "reference": "R", "sender": "081234567",
-           "account_number": "00412345678", "status": "accepted", "raw": "ST*814*0001~",
-           "received_at": datetime(2026, 11, 20, 9, 30)}
+    row = {
+        "interchange_id": 1,
+        "group_control": "1",
+        "control": "0001",
+        "set_id": "814",
+        "kind": "enrollment_request",
+        "reference": "R",
+        "sender": "081234567",
+        "account_number": "00412345678",
+        "status": "accepted",
+        "raw": "ST*814*0001~",
+        "received_at": datetime(2026, 11, 20, 9, 30),
+    }
     generated_bind = _binder(table, names, engine.dialect)
     plain_bind = plain_binder(table, names, engine.dialect)
     rows = [row] * args.transactions
@@ -95,8 +104,10 @@ def main() -> None:
     print("| function | generated µs | plain µs | plain / generated |")
     print("|---|---:|---:|---:|")
     for name, generated, plain in timings:
-        print(f"| {name} | {generated / n * 1e6:.2f} | {plain / n * 1e6:.2f} "
-              f"| {plain / generated:.2f}x |")
+        print(
+            f"| {name} | {generated / n * 1e6:.2f} | {plain / n * 1e6:.2f} "
+            f"| {plain / generated:.2f}x |"
+        )
 
 
 if __name__ == "__main__":

@@ -60,14 +60,24 @@ from ebt.store.schema import (  # noqa: E402
 TODAY = date(2026, 11, 20)
 NOW = datetime(2026, 11, 20, 15, 0)
 TD = "049876543"
-CESS = [("081234567", "PINE TREE POWER SUPPLY"), ("082345678", "ACADIA ENERGY"),
-        ("083456789", "KATAHDIN SOLAR SUPPLY")]
+CESS = [
+    ("081234567", "PINE TREE POWER SUPPLY"),
+    ("082345678", "ACADIA ENERGY"),
+    ("083456789", "KATAHDIN SOLAR SUPPLY"),
+]
 ACCOUNTS = 300_000
 FILES_PER_DAY = 4
 CODES = ["A13", "A76", "ABN", "NFI", "008", "API", "FRB", "DIV"]
 BATCH = 50_000
-STEPS = json.dumps([["registered", True], ["sender_is_party", True], ["licensed", True],
-                    ["account_found", True], ["account_active", True]])
+STEPS = json.dumps(
+    [
+        ["registered", True],
+        ["sender_is_party", True],
+        ["licensed", True],
+        ["account_found", True],
+        ["account_active", True],
+    ]
+)
 
 
 def _account_number(n: int) -> str:
@@ -84,33 +94,77 @@ def _days(count: int) -> list[date]:
 
 
 def _reference(db: Any, rng: random.Random) -> None:
-    db.execute(insert(TradingPartner), [
-        {"id": 1, "duns": TD, "name": "CASCO BAY ELECTRIC DELIVERY", "role": "T&D"},
-        *({"id": i + 2, "duns": d, "name": n, "role": "CES"} for i, (d, n) in enumerate(CESS)),
-    ])
+    db.execute(
+        insert(TradingPartner),
+        [
+            {"id": 1, "duns": TD, "name": "CASCO BAY ELECTRIC DELIVERY", "role": "T&D"},
+            *({"id": i + 2, "duns": d, "name": n, "role": "CES"} for i, (d, n) in enumerate(CESS)),
+        ],
+    )
     for first in range(1, ACCOUNTS + 1, BATCH):
         numbers = range(first, min(first + BATCH, ACCOUNTS + 1))
-        db.execute(insert(Premise), [
-            {"id": n, "number": f"P{n:09d}",
-             "street": f"{rng.randint(1, 2400)} {rng.choice(generate.STREETS)} "
-                       f"{rng.choice(generate.STREET_TYPES)}",
-             "city": rng.choice(generate.TOWNS)[0], "state": "ME", "postal_code": "04101"}
-            for n in numbers])
-        db.execute(insert(Account), [
-            {"id": n, "number": _account_number(n),
-             "customer_name": f"{rng.choice(generate.FIRST)} {rng.choice(generate.LAST)}",
-             "premise_id": n, "bill_cycle": f"{n % 21 + 1:02d}", "opened_on": date(2015, 1, 1)}
-            for n in numbers])
-        db.execute(insert(Meter), [
-            {"id": n, "number": f"M{n:08d}", "type": "KWH"} for n in numbers])
-        db.execute(insert(MeterInstallation), [
-            {"meter_id": n, "premise_id": n, "installed_on": date(2015, 1, 1)} for n in numbers])
-        db.execute(insert(SupplierPeriod), [
-            {"account_id": n, "supplier_id": None, "start": date(2015, 1, 1),
-             "end": date(2025, 1, 1), "status": "ended"} for n in numbers])
-        db.execute(insert(SupplierPeriod), [
-            {"account_id": n, "supplier_id": n % 3 + 2, "start": date(2025, 1, 1),
-             "status": "active", "billing_option": "LDC"} for n in numbers])
+        db.execute(
+            insert(Premise),
+            [
+                {
+                    "id": n,
+                    "number": f"P{n:09d}",
+                    "street": f"{rng.randint(1, 2400)} {rng.choice(generate.STREETS)} "
+                    f"{rng.choice(generate.STREET_TYPES)}",
+                    "city": rng.choice(generate.TOWNS)[0],
+                    "state": "ME",
+                    "postal_code": "04101",
+                }
+                for n in numbers
+            ],
+        )
+        db.execute(
+            insert(Account),
+            [
+                {
+                    "id": n,
+                    "number": _account_number(n),
+                    "customer_name": f"{rng.choice(generate.FIRST)} {rng.choice(generate.LAST)}",
+                    "premise_id": n,
+                    "bill_cycle": f"{n % 21 + 1:02d}",
+                    "opened_on": date(2015, 1, 1),
+                }
+                for n in numbers
+            ],
+        )
+        db.execute(
+            insert(Meter), [{"id": n, "number": f"M{n:08d}", "type": "KWH"} for n in numbers]
+        )
+        db.execute(
+            insert(MeterInstallation),
+            [{"meter_id": n, "premise_id": n, "installed_on": date(2015, 1, 1)} for n in numbers],
+        )
+        db.execute(
+            insert(SupplierPeriod),
+            [
+                {
+                    "account_id": n,
+                    "supplier_id": None,
+                    "start": date(2015, 1, 1),
+                    "end": date(2025, 1, 1),
+                    "status": "ended",
+                }
+                for n in numbers
+            ],
+        )
+        db.execute(
+            insert(SupplierPeriod),
+            [
+                {
+                    "account_id": n,
+                    "supplier_id": n % 3 + 2,
+                    "start": date(2025, 1, 1),
+                    "status": "active",
+                    "billing_option": "LDC",
+                }
+                for n in numbers
+            ],
+        )
 
 
 def build(url: str, transactions: int, sample: Path) -> None:
@@ -132,19 +186,39 @@ def build(url: str, transactions: int, sample: Path) -> None:
         tx_id += per_file
         if file_id % 20 == 1 or file_id == files:
             _flush(engine, rows, final=file_id == files)
-            print(f"  {tx_id:,} transactions ({time.perf_counter() - started:.0f} s)",
-                  file=sys.stderr)
+            print(
+                f"  {tx_id:,} transactions ({time.perf_counter() - started:.0f} s)", file=sys.stderr
+            )
         else:
             _flush(engine, rows, final=False)
     with engine.begin() as db:
-        db.execute(insert(WorkItem), [
-            {"kind": "ack_overdue" if n % 2 else "start_without_read", "account_id": n * 7,
-             "description": f"work item {n}", "status": "open" if n < 200 else "resolved",
-             "created_at": NOW - timedelta(days=n)} for n in range(1, 301)])
-        db.execute(insert(SweepRun), [
-            {"kind": "inbound" if n % 2 else "outbound", "started_at": NOW - timedelta(hours=n),
-             "seconds": 3.5, "files": 4, "transactions": 2000, "summary": "bench"}
-            for n in range(1, 1001)])
+        db.execute(
+            insert(WorkItem),
+            [
+                {
+                    "kind": "ack_overdue" if n % 2 else "start_without_read",
+                    "account_id": n * 7,
+                    "description": f"work item {n}",
+                    "status": "open" if n < 200 else "resolved",
+                    "created_at": NOW - timedelta(days=n),
+                }
+                for n in range(1, 301)
+            ],
+        )
+        db.execute(
+            insert(SweepRun),
+            [
+                {
+                    "kind": "inbound" if n % 2 else "outbound",
+                    "started_at": NOW - timedelta(hours=n),
+                    "seconds": 3.5,
+                    "files": 4,
+                    "transactions": 2000,
+                    "summary": "bench",
+                }
+                for n in range(1, 1001)
+            ],
+        )
     with engine.begin() as connection:  # committed, so that the planner keeps the statistics
         connection.exec_driver_sql("ANALYZE")
     engine.dispose()
@@ -158,9 +232,16 @@ def _flush(engine: Any, rows: dict[str, list[dict[str, Any]]], *, final: bool) -
         _PENDING.setdefault(name, []).extend(items)
     if not final and len(_PENDING.get("transactions", ())) < BATCH:
         return
-    models = {"inbound_files": InboundFile, "interchanges": Interchange,
-              "transactions": Transaction, "processes": Process, "decisions": Decision,
-              "outbox": Outbox, "findings": FindingRow, "outbound_files": OutboundFile}
+    models = {
+        "inbound_files": InboundFile,
+        "interchanges": Interchange,
+        "transactions": Transaction,
+        "processes": Process,
+        "decisions": Decision,
+        "outbox": Outbox,
+        "findings": FindingRow,
+        "outbound_files": OutboundFile,
+    }
     with engine.begin() as db:
         for name, model in models.items():
             if _PENDING.get(name):
@@ -169,33 +250,80 @@ def _flush(engine: Any, rows: dict[str, list[dict[str, Any]]], *, final: bool) -
 
 
 def _file_rows(
-    rng: random.Random, file_id: int, first_tx: int, count: int, duns: str, at: datetime,
+    rng: random.Random,
+    file_id: int,
+    first_tx: int,
+    count: int,
+    duns: str,
+    at: datetime,
     sample: Path | None,
 ) -> dict[str, list[dict[str, Any]]]:
     name = f"{duns}-{at:%Y%m%d}-{file_id:06d}.x12"
     sent_name = f"{duns}-{file_id:09d}.x12"
-    rows: dict[str, list[dict[str, Any]]] = {k: [] for k in (
-        "inbound_files", "interchanges", "transactions", "processes", "decisions", "outbox",
-        "findings", "outbound_files")}
-    rows["inbound_files"].append({
-        "id": file_id, "name": name, "sha256": f"{file_id:064x}", "size": count * 420,
-        "status": "archived", "received_at": at, "partner": duns,
-        "archived_to": str(sample) if sample else f"/archive/{at:%Y/%m/%d}/{name}"})
-    rows["interchanges"].append({
-        "id": file_id, "file_id": file_id, "control": f"{file_id:09d}", "sender": duns,
-        "receiver": TD, "production": True})
+    rows: dict[str, list[dict[str, Any]]] = {
+        k: []
+        for k in (
+            "inbound_files",
+            "interchanges",
+            "transactions",
+            "processes",
+            "decisions",
+            "outbox",
+            "findings",
+            "outbound_files",
+        )
+    }
+    rows["inbound_files"].append(
+        {
+            "id": file_id,
+            "name": name,
+            "sha256": f"{file_id:064x}",
+            "size": count * 420,
+            "status": "archived",
+            "received_at": at,
+            "partner": duns,
+            "archived_to": str(sample) if sample else f"/archive/{at:%Y/%m/%d}/{name}",
+        }
+    )
+    rows["interchanges"].append(
+        {
+            "id": file_id,
+            "file_id": file_id,
+            "control": f"{file_id:09d}",
+            "sender": duns,
+            "receiver": TD,
+            "production": True,
+        }
+    )
     overdue = at.date() >= TODAY - timedelta(days=3) and file_id % 2
-    rows["outbound_files"].append({
-        "id": file_id, "name": sent_name, "recipient": duns, "control": file_id,
-        "groups": '{"GE":"1","FA":"2"}', "folder": "/partners/out",
-        "sent_at": at + timedelta(hours=1),
-        "ack_expected": True, "ack_status": None if overdue else "A",
-        "acked_at": None if overdue else at + timedelta(hours=5)})
-    rows["outbox"].append({  # every key of the answers below: executemany takes the first's
-        "process_id": None, "transaction_id": None, "account_number": None,
-        "recipient": duns, "set_id": "997", "kind": f"ack:{file_id}",
-        "body": '[["AK1","GE","1"],["AK9","A","500","500","500"]]', "created_at": at,
-        "sent_at": at + timedelta(hours=1), "file_name": sent_name})
+    rows["outbound_files"].append(
+        {
+            "id": file_id,
+            "name": sent_name,
+            "recipient": duns,
+            "control": file_id,
+            "groups": '{"GE":"1","FA":"2"}',
+            "folder": "/partners/out",
+            "sent_at": at + timedelta(hours=1),
+            "ack_expected": True,
+            "ack_status": None if overdue else "A",
+            "acked_at": None if overdue else at + timedelta(hours=5),
+        }
+    )
+    rows["outbox"].append(
+        {  # every key of the answers below: executemany takes the first's
+            "process_id": None,
+            "transaction_id": None,
+            "account_number": None,
+            "recipient": duns,
+            "set_id": "997",
+            "kind": f"ack:{file_id}",
+            "body": '[["AK1","GE","1"],["AK9","A","500","500","500"]]',
+            "created_at": at,
+            "sent_at": at + timedelta(hours=1),
+            "file_name": sent_name,
+        }
+    )
     segments: list[str] = []
     for i in range(count):
         tx = first_tx + i + 1
@@ -204,41 +332,87 @@ def _file_rows(
         reference = f"{duns[:3]}-ENR-{at:%Y%m%d}-{tx:07d}"
         rejected = rng.random() < 0.08
         code = rng.choice(CODES) if rejected else None
-        raw = (f"ST*814*{i + 1:04d}~BGN*13*{reference}*{at:%Y%m%d}~N1*8S**1*{TD}~N1*SJ**1*{duns}~"
-               f"LIN*1*SH*EL*SH*CE~ASI*7*021~REF*12*{account}~REF*BLT*LDC~DTM*007*{at:%Y%m%d}~"
-               f"SE*10*{i + 1:04d}~")
+        raw = (
+            f"ST*814*{i + 1:04d}~BGN*13*{reference}*{at:%Y%m%d}~N1*8S**1*{TD}~N1*SJ**1*{duns}~"
+            f"LIN*1*SH*EL*SH*CE~ASI*7*021~REF*12*{account}~REF*BLT*LDC~DTM*007*{at:%Y%m%d}~"
+            f"SE*10*{i + 1:04d}~"
+        )
         if sample is not None:
             segments.append(raw)
-        rows["transactions"].append({
-            "id": tx, "interchange_id": file_id, "group_control": "1", "control": f"{i + 1:04d}",
-            "set_id": "814", "kind": "enrollment_request", "reference": reference, "sender": duns,
-            "account_number": account, "status": "rejected" if rejected else "accepted",
-            "raw": raw, "received_at": at})
-        rows["processes"].append({
-            "id": tx, "kind": "enrollment", "account_id": number, "ces_id": CESS.index(
-                next(c for c in CESS if c[0] == duns)) + 2,
-            "state": "rejected" if rejected else "completed", "reference": reference,
-            "requested_on": at.date(), "created_at": at})
-        rows["decisions"].append({
-            "transaction_id": tx, "process_id": tx, "reference": reference,
-            "table_name": "enrollment", "table_version": "1.0", "steps": STEPS,
-            "outcome": "reject" if rejected else "enroll", "code": code,
-            "decided_on": at.date()})
-        rows["outbox"].append({
-            "recipient": duns, "set_id": "814",
-            "kind": "enrollment_reject" if rejected else "enrollment_accept",
-            "body": f'[["ASI","{"U" if rejected else "WQ"}","021"]]', "process_id": tx,
-            "transaction_id": tx, "account_number": account, "created_at": at,
-            "sent_at": at + timedelta(hours=1), "file_name": sent_name})
+        rows["transactions"].append(
+            {
+                "id": tx,
+                "interchange_id": file_id,
+                "group_control": "1",
+                "control": f"{i + 1:04d}",
+                "set_id": "814",
+                "kind": "enrollment_request",
+                "reference": reference,
+                "sender": duns,
+                "account_number": account,
+                "status": "rejected" if rejected else "accepted",
+                "raw": raw,
+                "received_at": at,
+            }
+        )
+        rows["processes"].append(
+            {
+                "id": tx,
+                "kind": "enrollment",
+                "account_id": number,
+                "ces_id": CESS.index(next(c for c in CESS if c[0] == duns)) + 2,
+                "state": "rejected" if rejected else "completed",
+                "reference": reference,
+                "requested_on": at.date(),
+                "created_at": at,
+            }
+        )
+        rows["decisions"].append(
+            {
+                "transaction_id": tx,
+                "process_id": tx,
+                "reference": reference,
+                "table_name": "enrollment",
+                "table_version": "1.0",
+                "steps": STEPS,
+                "outcome": "reject" if rejected else "enroll",
+                "code": code,
+                "decided_on": at.date(),
+            }
+        )
+        rows["outbox"].append(
+            {
+                "recipient": duns,
+                "set_id": "814",
+                "kind": "enrollment_reject" if rejected else "enrollment_accept",
+                "body": f'[["ASI","{"U" if rejected else "WQ"}","021"]]',
+                "process_id": tx,
+                "transaction_id": tx,
+                "account_number": account,
+                "created_at": at,
+                "sent_at": at + timedelta(hours=1),
+                "file_name": sent_name,
+            }
+        )
         if tx % 200 == 0:
-            rows["findings"].append({
-                "file_id": file_id, "transaction_id": tx, "code": "ELEMENT-DATE",
-                "severity": "error", "message": "DTM02 is not a real date", "segment": "DTM",
-                "position": 9, "element": "DTM02"})
+            rows["findings"].append(
+                {
+                    "file_id": file_id,
+                    "transaction_id": tx,
+                    "code": "ELEMENT-DATE",
+                    "severity": "error",
+                    "message": "DTM02 is not a real date",
+                    "segment": "DTM",
+                    "position": 9,
+                    "element": "DTM02",
+                }
+            )
     if sample is not None:
         sample.parent.mkdir(parents=True, exist_ok=True)
-        head = (f"ISA*00*          *00*          *01*{duns:<15}*01*{TD:<15}*{at:%y%m%d}*0800*U*"
-                f"00401*{file_id:09d}*0*P*>~GS*GE*{duns}*{TD}*{at:%Y%m%d}*0800*1*X*004010~")
+        head = (
+            f"ISA*00*          *00*          *01*{duns:<15}*01*{TD:<15}*{at:%y%m%d}*0800*U*"
+            f"00401*{file_id:09d}*0*P*>~GS*GE*{duns}*{TD}*{at:%Y%m%d}*0800*1*X*004010~"
+        )
         tail = f"GE*{count}*1~IEA*1*{file_id:09d}~"
         sample.write_text(head + "".join(segments) + tail, encoding="ascii")
     return rows
@@ -272,13 +446,16 @@ def measure(url: str, repeat: int, folder: Path) -> list[tuple[str, str, float, 
     with sessions() as session:
         account = session.scalar(select(Transaction.account_number).where(Transaction.id == 4))
         reference = session.scalar(select(Transaction.reference).where(Transaction.id == 4))
-        pine_file = session.scalar(select(func.max(InboundFile.id)).where(
-            InboundFile.partner == CESS[0][0]))
-        pine_account = session.scalar(select(Transaction.account_number).where(
-            Transaction.interchange_id == pine_file))
+        pine_file = session.scalar(
+            select(func.max(InboundFile.id)).where(InboundFile.partner == CESS[0][0])
+        )
+        pine_account = session.scalar(
+            select(Transaction.account_number).where(Transaction.interchange_id == pine_file)
+        )
         name = session.scalar(select(Account.customer_name).where(Account.number == account))
     settings = ConsoleSettings(
-        sessions=sessions, users=UserBook(users), secret="bench" * 10, clock=lambda: NOW)
+        sessions=sessions, users=UserBook(users), secret="bench" * 10, clock=lambda: NOW
+    )
     results = []
     for user in ("otto", "pine"):
         client = TestClient(create_app(settings))

@@ -42,28 +42,66 @@ def build_store(url: str, accounts: int) -> None:
     engine = make_engine(url)
     upgrade(engine)
     with engine.begin() as db:
-        db.execute(insert(TradingPartner), [
-            {"duns": generate.TD_ID, "name": generate.TD_NAME, "role": "T&D"},
-            {"duns": generate.CES_ID, "name": generate.CES_NAME, "role": "CES"},
-        ])
-        db.execute(insert(CycleRead), [
-            {"bill_cycle": c, "read_date": date(y, m, 1 + i)}
-            for i, c in enumerate(CYCLES) for y in (2026, 2027) for m in range(1, 13)
-        ])
+        db.execute(
+            insert(TradingPartner),
+            [
+                {"duns": generate.TD_ID, "name": generate.TD_NAME, "role": "T&D"},
+                {"duns": generate.CES_ID, "name": generate.CES_NAME, "role": "CES"},
+            ],
+        )
+        db.execute(
+            insert(CycleRead),
+            [
+                {"bill_cycle": c, "read_date": date(y, m, 1 + i)}
+                for i, c in enumerate(CYCLES)
+                for y in (2026, 2027)
+                for m in range(1, 13)
+            ],
+        )
     step = 20_000
     for first in range(1, accounts + 1, step):
         numbers = range(first, min(first + step, accounts + 1))
         with engine.begin() as db:
-            db.execute(insert(Premise), [
-                {"id": n, "number": f"P{n:09d}", "street": "1 MAIN ST", "city": "AUGUSTA",
-                 "state": "ME", "postal_code": "04330"} for n in numbers])
-            db.execute(insert(Account), [
-                {"id": n, "number": f"{_account(n):011d}", "customer_name": "CUSTOMER",
-                 "premise_id": n, "bill_cycle": CYCLES[n % 21], "opened_on": date(2020, 1, 1)}
-                for n in numbers])
-            db.execute(insert(SupplierPeriod), [
-                {"account_id": n, "supplier_id": None, "start": date(2020, 1, 1),
-                 "status": "active"} for n in numbers])
+            db.execute(
+                insert(Premise),
+                [
+                    {
+                        "id": n,
+                        "number": f"P{n:09d}",
+                        "street": "1 MAIN ST",
+                        "city": "AUGUSTA",
+                        "state": "ME",
+                        "postal_code": "04330",
+                    }
+                    for n in numbers
+                ],
+            )
+            db.execute(
+                insert(Account),
+                [
+                    {
+                        "id": n,
+                        "number": f"{_account(n):011d}",
+                        "customer_name": "CUSTOMER",
+                        "premise_id": n,
+                        "bill_cycle": CYCLES[n % 21],
+                        "opened_on": date(2020, 1, 1),
+                    }
+                    for n in numbers
+                ],
+            )
+            db.execute(
+                insert(SupplierPeriod),
+                [
+                    {
+                        "account_id": n,
+                        "supplier_id": None,
+                        "start": date(2020, 1, 1),
+                        "status": "active",
+                    }
+                    for n in numbers
+                ],
+            )
     engine.dispose()
 
 
@@ -92,9 +130,14 @@ def measure(url: str, path: Path, out: Path) -> dict[str, float]:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     peak = usage.ru_maxrss / 1024
     cpu = usage.ru_utime + usage.ru_stime - cpu_before
-    return {"transactions": summary.transactions, "decided_s": decided, "total_s": total,
-            "cpu_s": cpu, "peak_rss_mib": peak,
-            "outcomes": summary.outcomes}  # type: ignore[dict-item]
+    return {
+        "transactions": summary.transactions,
+        "decided_s": decided,
+        "total_s": total,
+        "cpu_s": cpu,
+        "peak_rss_mib": peak,
+        "outcomes": summary.outcomes,
+    }  # type: ignore[dict-item]
 
 
 def prepare(count: int, work: Path) -> tuple[Path, Path]:
@@ -115,7 +158,10 @@ def run(count: int, work: Path, path: Path, base: Path, attempt: int) -> dict[st
     out = work / f"out-{count}-{attempt}"
     child = subprocess.run(
         [sys.executable, __file__, "--measure", url, str(path), str(out)],
-        check=True, capture_output=True, text=True)
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     result: dict[str, float] = json.loads(child.stdout)
     store.unlink()
     shutil.rmtree(out, ignore_errors=True)
@@ -132,10 +178,14 @@ def main() -> None:
         url, path, out = args.measure
         print(json.dumps(measure(url, Path(path), Path(out))))
         return
-    print(f"medians of {args.repeat} runs, interleaved by size; CPU s is the process's user + "
-          "system time (less moved by other load on a shared machine than the wall clock)")
-    print("| enrollments | decided + committed s | with outbound files s | transactions/s "
-          "| CPU s | transactions per CPU s | peak RSS MiB |")
+    print(
+        f"medians of {args.repeat} runs, interleaved by size; CPU s is the process's user + "
+        "system time (less moved by other load on a shared machine than the wall clock)"
+    )
+    print(
+        "| enrollments | decided + committed s | with outbound files s | transactions/s "
+        "| CPU s | transactions per CPU s | peak RSS MiB |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|")
     sizes = args.transactions or [100_000]
     with tempfile.TemporaryDirectory(prefix="ebt-bench-") as tmp:
@@ -146,11 +196,16 @@ def main() -> None:
             for count in sizes:
                 runs[count].append(run(count, work, *inputs[count], attempt))
         for count in sizes:
-            r = {k: statistics.median(x[k] for x in runs[count])
-                 for k in ("decided_s", "total_s", "cpu_s", "peak_rss_mib")}
-            print(f"| {count:,} | {r['decided_s']:.1f} | {r['total_s']:.1f} "
-                  f"| {count / r['total_s']:,.0f} | {r['cpu_s']:.1f} | {count / r['cpu_s']:,.0f} "
-                  f"| {r['peak_rss_mib']:.0f} |", flush=True)
+            r = {
+                k: statistics.median(x[k] for x in runs[count])
+                for k in ("decided_s", "total_s", "cpu_s", "peak_rss_mib")
+            }
+            print(
+                f"| {count:,} | {r['decided_s']:.1f} | {r['total_s']:.1f} "
+                f"| {count / r['total_s']:,.0f} | {r['cpu_s']:.1f} | {count / r['cpu_s']:,.0f} "
+                f"| {r['peak_rss_mib']:.0f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

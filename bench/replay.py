@@ -46,13 +46,19 @@ def replay_measure(url: str, rules: str) -> dict[str, float]:
     seconds = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
-    return {"replayed": replayed, "changed": changed, "seconds": seconds, "cpu_s": cpu,
-            "peak_rss_mib": usage.ru_maxrss / 1024}
+    return {
+        "replayed": replayed,
+        "changed": changed,
+        "seconds": seconds,
+        "cpu_s": cpu,
+        "peak_rss_mib": usage.ru_maxrss / 1024,
+    }
 
 
 def child(*args: str) -> dict[str, float]:
-    done = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        [sys.executable, __file__, *args], check=True, capture_output=True, text=True
+    )
     result: dict[str, float] = json.loads(done.stdout)
     return result
 
@@ -87,19 +93,25 @@ def main() -> None:
             store.unlink()
             shutil.rmtree(out, ignore_errors=True)
         decided_s = statistics.median(r["decided_s"] for r in decide)
-        print(f"{count:,} enrollments, medians of {args.repeat} runs "
-              f"({datetime.now():%Y-%m-%d %H:%M})")
+        print(
+            f"{count:,} enrollments, medians of {args.repeat} runs "
+            f"({datetime.now():%Y-%m-%d %H:%M})"
+        )
         print("| run | seconds | decisions/s | CPU s | peak RSS MiB | vs deciding |")
         print("|---|---:|---:|---:|---:|---:|")
-        print(f"| decide and commit (ebt process) | {decided_s:.1f} | {count / decided_s:,.0f} "
-              f"| {statistics.median(r['cpu_s'] for r in decide):.1f} "
-              f"| {statistics.median(r['peak_rss_mib'] for r in decide):.0f} | 1.0x |")
+        print(
+            f"| decide and commit (ebt process) | {decided_s:.1f} | {count / decided_s:,.0f} "
+            f"| {statistics.median(r['cpu_s'] for r in decide):.1f} "
+            f"| {statistics.median(r['peak_rss_mib'] for r in decide):.0f} | 1.0x |"
+        )
         for label, runs in (("replay --rules then", then), ("replay --rules draft", drafted)):
             seconds = statistics.median(r["seconds"] for r in runs)
-            print(f"| {label} | {seconds:.1f} | {count / seconds:,.0f} "
-                  f"| {statistics.median(r['cpu_s'] for r in runs):.1f} "
-                  f"| {statistics.median(r['peak_rss_mib'] for r in runs):.0f} "
-                  f"| {decided_s / seconds:.1f}x faster |")
+            print(
+                f"| {label} | {seconds:.1f} | {count / seconds:,.0f} "
+                f"| {statistics.median(r['cpu_s'] for r in runs):.1f} "
+                f"| {statistics.median(r['peak_rss_mib'] for r in runs):.0f} "
+                f"| {decided_s / seconds:.1f}x faster |"
+            )
         changed = statistics.median(r["changed"] for r in drafted)
         print(f"\nthe draft (3 lead business days) changes {changed:,.0f} of {count:,} decisions")
 
@@ -107,7 +119,10 @@ def main() -> None:
 def bench_process_child(url: str, path: Path, out: Path) -> dict[str, float]:
     done = subprocess.run(
         [sys.executable, str(HERE / "process.py"), "--measure", url, str(path), str(out)],
-        check=True, capture_output=True, text=True)
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     result: dict[str, float] = json.loads(done.stdout)
     return result
 

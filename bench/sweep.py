@@ -5,9 +5,10 @@ The inbox is N enrollment requests from one CES (bench/generate.py), in files of
 `--per-file` transactions, for N accounts of a store built as bench/process.py builds it.
 The SQLite sweep runs as `ebt sweep all` (inbound, then outbound, in one command, as the
 scheduler runs them in its one process; `--two-commands` runs `ebt sweep inbound` then
-`ebt sweep outbound`); the PostgreSQL workers as `ebt sweep inbound` in each worker at once,
-then one `ebt sweep outbound`. The report gives wall time, transactions per second, CPU and
-the peak RSS of the largest process.
+`ebt sweep outbound`); one PostgreSQL worker as `ebt sweep all` too, four as `ebt sweep
+inbound` in each worker at once, then one `ebt sweep outbound`; all on the same inbox. The
+report gives wall time, transactions per second, CPU and the peak RSS of the largest
+process.
 
     python bench/sweep.py                                  # 100,000 into SQLite
     python bench/sweep.py -n 100000 -n 1000000             # and a million
@@ -199,6 +200,8 @@ def postgres_run(
         print(f"PostgreSQL, {workers} worker(s): building ...", file=sys.stderr)
         bench_process.build_store(rendered, count)
         make_inbox(folder, count, per_file)
+        if workers == 1 and ONE_COMMAND:  # as the SQLite sweep runs: the scheduler's way
+            return sweep_all(folder, rendered)
         return sweep(folder, rendered, workers)
     finally:
         with engine.begin() as db:
@@ -223,6 +226,7 @@ def main() -> None:
     )
     parser.add_argument("--postgres", help="a PostgreSQL server URL for the workers comparison")
     parser.add_argument("--workers-n", type=int, default=40_000)
+
     parser.add_argument(
         "--two-commands",
         action="store_true",
@@ -268,8 +272,8 @@ def main() -> None:
                     flush=True,
                 )
         if args.postgres:
-            one = postgres_run(args.postgres, args.workers_n, 2_000, 1, tmp)
-            four = postgres_run(args.postgres, args.workers_n, 2_000, 4, tmp)
+            one = postgres_run(args.postgres, args.workers_n, args.per_file, 1, tmp)
+            four = postgres_run(args.postgres, args.workers_n, args.per_file, 4, tmp)
             print("\n| PostgreSQL, enrollments | workers | total s | transactions/s | CPU s |")
             print("|---:|---:|---:|---:|---:|")
             for workers, r in ((1, one), (4, four)):

@@ -39,9 +39,7 @@ def mounts() -> Iterator[Mounts]:
 
 def ebt(*args: str, env: dict[str, str] | None = None) -> Result:
     result = CliRunner().invoke(main, list(args), env=env)
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        result.exc_info
-    )
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
     assert "Traceback" not in result.output
     return result
 

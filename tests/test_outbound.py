@@ -187,9 +187,7 @@ def test_a_missing_partner_folder_is_told_and_not_made(tmp_path: Path) -> None:
     result = sweep(config, url)
     assert result.exit_code == 4
     assert f"into {pine}: the folder does not exist [ENOENT]" in result.stderr
-    assert "Create the folder (or mount its file system), or correct the folder." in (
-        result.stderr
-    )
+    assert "Create the folder (or mount its file system), or correct the folder." in (result.stderr)
     assert f"The folder is [[partner]] outbound in {config}." in result.stderr
     assert not pine.exists()
     assert delivered(tmp_path, "acadia") == ["082345678-000000001.x12"]

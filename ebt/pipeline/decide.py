@@ -9,15 +9,19 @@ delivery queue, and the decide phase (`ebt.sweep.decide`) decides it in account 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from ebt.mapping.records import Transaction814
 from ebt.market.decider import Decider
 from ebt.market.inbound import InboundSet
 from ebt.market.reference import Market, Reference
 from ebt.market.requests import REQUESTS
+from ebt.market.writes import BatchWrites
 from ebt.pipeline.intake import taken
 from ebt.store.bulk import insert_many, table_of
 from ebt.store.market_reader import SqlMarketReader, read_reference
@@ -60,6 +64,16 @@ class Deciding:
         batch: list[InboundSet],
         interchanges: dict[str, int],
     ) -> None:
+        write_batch(session, self.decided(session, file_id, batch, interchanges))
+
+    def decided(
+        self,
+        session: Session,
+        file_id: int,
+        batch: list[InboundSet],
+        interchanges: dict[str, int],
+    ) -> BatchWrites:
+        """Decide the batch, reading through `session`; what it writes (not written yet)."""
         if self.reference is None:
             self.reference = read_reference(session)
         decider = Decider(
@@ -73,23 +87,116 @@ class Deciding:
         decider.load(batch)
         for item in batch:
             self.summary.count(decider.take(item), decider.last_code)
-        write_batch(session, decider.flush())
+        return decider.flush()
 
 
 class DecideNow:
-    """The intake's sink that decides each batch as it is read."""
+    """The intake's sink that decides each batch as it is read.
 
-    def __init__(self, sessions: sessionmaker[Session], market: Market, summary: DecideSummary):
+    On PostgreSQL (`behind`) a batch is written and committed in a thread of its own while
+    the next one is read and decided: the server's work on one overlaps the decider's on the
+    next. The next batch is decided first only when it shares no account and no request
+    reference with the one being written (what it reads is then what it would read after
+    that commit); otherwise it waits for the commit. Commits stay in delivery order, each
+    with the file's position. On SQLite every batch is decided and committed in turn."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        market: Market,
+        summary: DecideSummary,
+        *,
+        behind: bool | None = None,
+    ):
         self.sessions = sessions
         self.deciding = Deciding(market, summary)
+        if behind is None:
+            with sessions() as session:
+                behind = session.get_bind().dialect.name == "postgresql"
+        self.behind = WriteBehind() if behind else None
 
     def take(self, file_id: int, batch: list[InboundSet], interchanges: dict[str, int]) -> None:
+        behind = self.behind
+        if behind is None:
+            with self.sessions() as session:
+                self.deciding.decide(session, file_id, batch, interchanges)
+                self._commit(session, file_id, batch)
+            crash_point("commit")
+            return
+        touches = _touches(batch)
+        if behind.overlaps(touches):
+            behind.wait()  # what this batch reads, the one being written changes
         with self.sessions() as session:
-            self.deciding.decide(session, file_id, batch, interchanges)
-            taken(session, file_id, batch[-1].position)
-            crash_point("decide")
-            session.commit()
+            writes = self.deciding.decided(session, file_id, batch, interchanges)
+        behind.submit(touches, lambda: self._write(file_id, batch, writes))
+
+    def settle(self) -> None:
+        """Wait until every batch taken is committed (raising a writer's error here)."""
+        if self.behind is not None:
+            self.behind.close()
+
+    def _write(self, file_id: int, batch: list[InboundSet], writes: BatchWrites) -> None:
+        with self.sessions() as session:
+            write_batch(session, writes)
+            self._commit(session, file_id, batch)
         crash_point("commit")
+
+    def _commit(self, session: Session, file_id: int, batch: list[InboundSet]) -> None:
+        taken(session, file_id, batch[-1].position)
+        crash_point("decide")
+        session.commit()
+
+
+def _touches(batch: list[InboundSet]) -> frozenset[str]:
+    """What deciding the batch reads that deciding another could change: its accounts
+    (by number) and its requests' references."""
+    touched: set[str] = set()
+    for item in batch:
+        record = item.record
+        if isinstance(record, Transaction814):
+            touched.add("account:" + record.account)
+            touched.add("reference:" + record.reference)
+    return frozenset(touched)
+
+
+class WriteBehind:
+    """One batch at a time written in a thread of its own, in the order submitted."""
+
+    SWITCH_INTERVAL = 0.0005  # seconds: the writer gets the GIL back soon after each wait
+
+    def __init__(self) -> None:
+        self.pool: ThreadPoolExecutor | None = None
+        self.pending: Future[None] | None = None
+        self.touches: frozenset[str] = frozenset()
+        self.interval = sys.getswitchinterval()
+
+    def overlaps(self, touches: frozenset[str]) -> bool:
+        return self.pending is not None and not self.touches.isdisjoint(touches)
+
+    def submit(self, touches: frozenset[str], write: Callable[[], None]) -> None:
+        """Write once the batch before is written (its error raised here, if it failed)."""
+        self.wait()
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(1, thread_name_prefix="ebt-write-behind")
+            self.interval = sys.getswitchinterval()
+            sys.setswitchinterval(self.SWITCH_INTERVAL)
+        self.pending, self.touches = self.pool.submit(write), touches
+
+    def wait(self) -> None:
+        """Until the batch being written is committed; its error, if it failed."""
+        pending, self.pending, self.touches = self.pending, None, frozenset()
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        """Wait for the last batch, and end the writer's thread."""
+        try:
+            self.wait()
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown()
+                self.pool = None
+                sys.setswitchinterval(self.interval)
 
 
 class Enqueue:
@@ -104,6 +211,9 @@ class Enqueue:
         self.sessions = sessions
         self.partitions = partitions
         self.queued = queued  # told how many sets each batch put on the queue
+
+    def settle(self) -> None:
+        """Every batch taken is committed already."""
 
     def take(self, file_id: int, batch: list[InboundSet], interchanges: dict[str, int]) -> None:
         del interchanges  # the decide phase reads them again

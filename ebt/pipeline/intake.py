@@ -31,6 +31,7 @@ from ebt.mapping.records import FunctionalAck
 from ebt.market.inbound import InboundSet
 from ebt.market.reference import Market
 from ebt.pipeline.acks import match_acks
+from ebt.pipeline.ahead import ahead
 from ebt.pipeline.outbox import encode_body
 from ebt.store.schema import FindingRow, InboundFile, Interchange, Outbox, Transaction
 from ebt.sweep.faults import crash_point
@@ -80,8 +81,13 @@ class Sink(Protocol):
     """Where the intake hands a file's sets, a batch at a time, in delivery order."""
 
     def take(self, file_id: int, batch: list[InboundSet], interchanges: dict[str, int]) -> None:
-        """Take one batch for good before returning: committed with the file's position
-        set to the batch's last (`taken`), so that a run resumes after it."""
+        """Take one batch for good: committed with the file's position set to the batch's
+        last (`taken`), so that a run resumes after it; before returning, or at the latest
+        by `settle`."""
+        ...
+
+    def settle(self) -> None:
+        """Return once every batch taken is committed (raising what stopped one)."""
         ...
 
 
@@ -118,28 +124,43 @@ class Intake:
         operator's reprocessing): sets already decided are skipped, whatever their
         position, and interchanges refused before are looked at anew."""
         run = _Run(self, file_id, name, again)
-        if self.progress is not None:
-            source = cast(BinaryIO, _Counted(source, self.progress))
-        for event in checker_for(source, name=name).events():  # X12, XML or EDIFACT
-            run.feed(event)
-        run.flush()
+        counted = _Counted(source, self.progress) if self.progress is not None else None
+        read = cast(BinaryIO, counted) if counted is not None else source
+        events = checker_for(read, name=name).events()  # X12, XML or EDIFACT
+        try:
+            for event in ahead(events, taken=counted.tell_progress if counted else None):
+                run.feed(event)
+            if counted is not None:
+                counted.tell_progress()
+            run.flush()
+        finally:
+            self.sink.settle()  # every batch committed before the file's end is recorded
         return run.finish(state, unreadable)
 
 
 class _Counted(io.RawIOBase):
-    """A binary stream that tells how many bytes were read from it (progress by bytes)."""
+    """A binary stream that counts the bytes read from it (in the reader's thread) and
+    tells the progress callback how many since it last told (in the caller's)."""
 
     def __init__(self, source: BinaryIO, progress: Callable[[int], None]):
         self.source = source
         self.progress = progress
+        self.count = 0  # read so far
+        self.told = 0  # told so far
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
         data = self.source.read(size)
-        self.progress(len(data))
+        self.count += len(data)
         return data
+
+    def tell_progress(self) -> None:
+        count = self.count
+        if count > self.told:
+            self.progress(count - self.told)
+            self.told = count
 
     def readinto(self, buffer: Any) -> int:
         data = self.read(len(buffer))

@@ -122,7 +122,7 @@ def reprocess(
         sessions,
         market,
         _terms(sessions, config, partner),
-        _LockedDecideNow(sessions, market, decided),
+        _LockedDecideNow(sessions, market, decided, behind=False),
     )
     with open_plain(source) as stream:
         read = intake.run(file_id, name, stream, state="reprocessed", again=True)

@@ -3,8 +3,9 @@ batch reads with plain SELECTs, and new rows by bulk INSERT, changed rows by bul
 
 The ORM costs tens of microseconds per object it builds, loads or watches; at thousands of
 requests a second that is most of the time. On SQLite the statements go straight to the
-driver's executemany, each value bound as its column's type binds it; elsewhere through
-SQLAlchemy's executemany (psycopg 3 pipelines it).
+driver's executemany, each value bound as its column's type binds it; on PostgreSQL new rows
+go by COPY and changed rows by one UPDATE joined to the new values as arrays; elsewhere
+through SQLAlchemy's executemany.
 """
 
 from __future__ import annotations
@@ -207,13 +208,28 @@ def update_changed(session: Session, model: type[Base], objects: Iterable[Any]) 
     names: tuple[str, ...] = changed[0].CHANGEABLE
     table = table_of(model)
     connection = session.connection()
-    if connection.dialect.name == "sqlite":  # straight to the driver, as _driver_insert does
-        quote = connection.dialect.identifier_preparer.quote
-        bound = _binder(table, names, connection.dialect)
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    if dialect.name == "sqlite":  # straight to the driver, as _driver_insert does
+        bound = _binder(table, names, dialect)
         sets = ", ".join(f"{quote(name)} = ?" for name in names)
         connection.exec_driver_sql(
             f"UPDATE {quote(table.name)} SET {sets} WHERE id = ?",
             [(*bound(item.__getattribute__), item.id) for item in changed],
+        )
+    elif dialect.name == "postgresql":
+        # one statement for the lot: each column's new values as one array, joined by id
+        bound = _binder(table, names, dialect)
+        columns = list(zip(*(bound(item.__getattribute__) for item in changed), strict=True))
+        arrays = ", ".join(
+            f"%s::{table.c[name].type.compile(dialect=dialect)}[]" for name in ("id", *names)
+        )
+        sets = ", ".join(f"{quote(name)} = v.{quote(name)}" for name in names)
+        connection.exec_driver_sql(
+            f"UPDATE {quote(table.name)} AS t SET {sets} "
+            f"FROM unnest({arrays}) AS v(id, {', '.join(quote(n) for n in names)}) "
+            "WHERE t.id = v.id",
+            ([item.id for item in changed], *(list(values) for values in columns)),
         )
     else:
         statement = (
