@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -81,17 +82,31 @@ def copy(template: Path, to: Path) -> Path:
     return to
 
 
-def sweep_in_process(folder: Path) -> None:
-    where = ["--config", str(folder / "partners.toml"), "--db", f"sqlite:///{folder / 'ebt.db'}"]
+def store_of(folder: Path, url: str | None = None) -> str:
+    return url or f"sqlite:///{folder / 'ebt.db'}"
+
+
+def sweep_in_process(folder: Path, url: str | None = None) -> None:
+    where = ["--config", str(folder / "partners.toml"), "--db", store_of(folder, url)]
     result = CliRunner().invoke(main, ["--today", TODAY, "sweep", "all", *where])
     assert result.exit_code == 0, result.output
 
 
-def killed_sweep(folder: Path, crash_at: str) -> int:
-    where = ["--config", str(folder / "partners.toml"), "--db", f"sqlite:///{folder / 'ebt.db'}"]
+# `python -m ebt` with the intake's batches of `sys.argv[1]` sets
+SMALL_BATCHES = (
+    "import sys, ebt.pipeline.intake as intake; intake.BATCH = int(sys.argv.pop(1)); "
+    "from ebt.cli import main; main(prog_name='ebt')"
+)
+
+
+def killed_sweep(
+    folder: Path, crash_at: str, url: str | None = None, batch: int | None = None
+) -> int:
+    where = ["--config", str(folder / "partners.toml"), "--db", store_of(folder, url)]
     env = {**os.environ, "EBT_CRASH_AT": crash_at}
+    ebt = ["-c", SMALL_BATCHES, str(batch)] if batch else ["-m", "ebt"]
     done = subprocess.run(
-        [sys.executable, "-m", "ebt", "--today", TODAY, "sweep", "all", *where],
+        [sys.executable, *ebt, "--today", TODAY, "sweep", "all", *where],
         env=env,
         capture_output=True,
         timeout=120,
@@ -101,9 +116,10 @@ def killed_sweep(folder: Path, crash_at: str) -> int:
     return done.returncode
 
 
-def outcome(folder: Path) -> dict[str, object]:
+def outcome(folder: Path, url: str | None = None) -> dict[str, object]:
     """What a sweep left: decisions per request, answers written, files archived."""
-    sessions = session_factory(make_engine(f"sqlite:///{folder / 'ebt.db'}"))
+    engine = make_engine(store_of(folder, url))
+    sessions = session_factory(engine)
     with sessions() as session:
         decided = Counter(
             (row.account_number, row.status, file_name)
@@ -123,6 +139,7 @@ def outcome(folder: Path) -> dict[str, object]:
         periods = session.scalars(
             select(SupplierPeriod).where(SupplierPeriod.status != "cancelled")
         ).all()
+    engine.dispose()
     assert all(count == 1 for count in decisions.values()), "a transaction decided twice"
     assert unsent is None
     by_account: dict[int, list[SupplierPeriod]] = {}
@@ -181,3 +198,44 @@ def test_a_sweep_killed_anywhere_and_run_again_does_everything_once(
         assert outcome(folder) == expected, f"after a crash at {phase}:{count}"
         shutil.rmtree(folder)
     assert killed >= 20
+
+
+# on PostgreSQL a batch is written behind the next one's deciding (decision 0015): in
+# batches of 7, each file of 24 is four batches; the kill lands before a batch's commit,
+# after it, or while the intake reads on with a batch still being written
+POSTGRES_BATCH = 7
+POSTGRES_PHASES = {"parse": 20, "decide": 20, "commit": 20, "ingest": FILES}
+
+
+@pytest.mark.postgres
+def test_a_postgresql_sweep_killed_while_it_writes_behind_does_everything_once(
+    template: Path, tmp_path: Path, postgres_schemas: Any
+) -> None:
+    def fresh(name: str) -> tuple[Path, str, str]:
+        folder = tmp_path / name
+        shutil.copytree(template, folder, ignore=shutil.ignore_patterns("ebt.db*"))
+        schema, url = postgres_schemas.create()
+        build_store(url, FILES * PER_FILE)
+        return folder, schema, url
+
+    folder, schema, url = fresh("clean")
+    sweep_in_process(folder, url)
+    expected = outcome(folder, url)
+    postgres_schemas.drop(schema)
+    assert sum(expected["decided"].values()) == FILES * PER_FILE
+    rng = random.Random(20261203)
+    plan = [(phase, rng.randint(1, most)) for phase, most in POSTGRES_PHASES.items()]
+    plan += [(phase, rng.randint(1, POSTGRES_PHASES[phase])) for phase in ("parse", "decide")]
+    killed = 0
+    for trial, (phase, count) in enumerate(plan):
+        folder, schema, url = fresh(f"trial-{trial}")
+        try:
+            killed += (
+                killed_sweep(folder, f"{phase}:{count}", url, batch=POSTGRES_BATCH)
+                == -signal.SIGKILL
+            )
+            sweep_in_process(folder, url)
+            assert outcome(folder, url) == expected, f"after a crash at {phase}:{count}"
+        finally:
+            postgres_schemas.drop(schema)
+    assert killed == len(plan)  # every kill landed: the batches were as small as meant

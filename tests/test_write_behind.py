@@ -163,7 +163,12 @@ def test_a_writers_error_is_raised_by_the_next_batch_and_the_interval_restored()
         raise RuntimeError("could not write batch 1")
 
     behind.submit(frozenset(), fail)
+    other = decide.WriteBehind()  # another sweep's writer in the same process
+    other.submit(frozenset(), lambda: None)
+    assert sys.getswitchinterval() < interval
     with pytest.raises(RuntimeError, match="batch 1"):
         behind.submit(frozenset(), lambda: None)
     behind.close()
+    assert sys.getswitchinterval() < interval  # the other one still writes
+    other.close()
     assert sys.getswitchinterval() == interval

@@ -19,7 +19,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 CHUNK = 64  # events handed over at a time
-DEPTH = 32  # chunks the reader may be ahead
+DEPTH = 16  # chunks the reader may be ahead (about a batch)
 _POLL = 0.1  # seconds between the reader's looks at whether the caller stopped
 
 

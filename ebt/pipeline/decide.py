@@ -10,6 +10,7 @@ delivery queue, and the decide phase (`ebt.sweep.decide`) decides it in account 
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -162,13 +163,10 @@ def _touches(batch: list[InboundSet]) -> frozenset[str]:
 class WriteBehind:
     """One batch at a time written in a thread of its own, in the order submitted."""
 
-    SWITCH_INTERVAL = 0.0005  # seconds: the writer gets the GIL back soon after each wait
-
     def __init__(self) -> None:
         self.pool: ThreadPoolExecutor | None = None
         self.pending: Future[None] | None = None
         self.touches: frozenset[str] = frozenset()
-        self.interval = sys.getswitchinterval()
 
     def overlaps(self, touches: frozenset[str]) -> bool:
         return self.pending is not None and not self.touches.isdisjoint(touches)
@@ -178,8 +176,7 @@ class WriteBehind:
         self.wait()
         if self.pool is None:
             self.pool = ThreadPoolExecutor(1, thread_name_prefix="ebt-write-behind")
-            self.interval = sys.getswitchinterval()
-            sys.setswitchinterval(self.SWITCH_INTERVAL)
+            _SWITCHING.quicken()
         self.pending, self.touches = self.pool.submit(write), touches
 
     def wait(self) -> None:
@@ -196,7 +193,35 @@ class WriteBehind:
             if self.pool is not None:
                 self.pool.shutdown()
                 self.pool = None
+                _SWITCHING.restore()
+
+
+class _Switching:
+    """The interpreter's GIL switch interval, 0.5 ms while any writer runs (so a writer
+    gets the GIL back soon after each wait on the server), as it was when none does."""
+
+    QUICK = 0.0005  # seconds
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.writers = 0
+        self.interval = sys.getswitchinterval()
+
+    def quicken(self) -> None:
+        with self.lock:
+            if self.writers == 0:
+                self.interval = sys.getswitchinterval()
+                sys.setswitchinterval(self.QUICK)
+            self.writers += 1
+
+    def restore(self) -> None:
+        with self.lock:
+            self.writers -= 1
+            if self.writers == 0:
                 sys.setswitchinterval(self.interval)
+
+
+_SWITCHING = _Switching()
 
 
 class Enqueue:
