@@ -8,7 +8,8 @@ scheduler runs them in its one process; `--two-commands` runs `ebt sweep inbound
 `ebt sweep outbound`); one PostgreSQL worker as `ebt sweep all` too, four as `ebt sweep
 inbound` in each worker at once, then one `ebt sweep outbound`; all on the same inbox. The
 report gives wall time, transactions per second, CPU and the peak RSS of the largest
-process.
+process; for PostgreSQL on this machine also the server's CPU (from /proc) and how many
+cores the run kept busy on average ((workers' CPU + server's CPU) / wall time).
 
     python bench/sweep.py                                  # 100,000 into SQLite
     python bench/sweep.py -n 100000 -n 1000000             # and a million
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -178,6 +180,35 @@ def sqlite_run(count: int, per_file: int, tmp: Path) -> dict[str, float]:
 ONE_COMMAND = True
 
 
+def server_cpu(engine: Any) -> float | None:
+    """CPU seconds the PostgreSQL server has used so far (its postmaster, the backends it
+    reaped and those still running), when it runs on this machine and /proc shows it; else
+    None."""
+    from sqlalchemy import text
+
+    try:
+        with engine.connect() as db:
+            backend = db.scalar(text("SELECT pg_backend_pid()"))
+        status = Path(f"/proc/{backend}/status").read_text()
+        parent = next(line for line in status.splitlines() if line.startswith("PPid:"))
+        postmaster = int(parent.split()[1])
+        tick = os.sysconf("SC_CLK_TCK")
+        fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+        total = sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                child = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(child[1]) == postmaster:
+                total += int(child[11]) + int(child[12])
+        return total / tick
+    except (OSError, StopIteration, ValueError):
+        return None
+
+
 def postgres_run(
     server: str, count: int, per_file: int, workers: int, tmp: Path
 ) -> dict[str, float]:
@@ -200,9 +231,15 @@ def postgres_run(
         print(f"PostgreSQL, {workers} worker(s): building ...", file=sys.stderr)
         bench_process.build_store(rendered, count)
         make_inbox(folder, count, per_file)
+        before = server_cpu(engine)
         if workers == 1 and ONE_COMMAND:  # as the SQLite sweep runs: the scheduler's way
-            return sweep_all(folder, rendered)
-        return sweep(folder, rendered, workers)
+            result = sweep_all(folder, rendered)
+        else:
+            result = sweep(folder, rendered, workers)
+        after = server_cpu(engine)
+        gone = before is None or after is None
+        result["server_cpu_s"] = float("nan") if gone else after - before  # type: ignore[operator]
+        return result
     finally:
         with engine.begin() as db:
             db.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -274,12 +311,17 @@ def main() -> None:
         if args.postgres:
             one = postgres_run(args.postgres, args.workers_n, args.per_file, 1, tmp)
             four = postgres_run(args.postgres, args.workers_n, args.per_file, 4, tmp)
-            print("\n| PostgreSQL, enrollments | workers | total s | transactions/s | CPU s |")
-            print("|---:|---:|---:|---:|---:|")
+            print(
+                "\n| PostgreSQL, enrollments | workers | total s | transactions/s | CPU s "
+                "| server CPU s | cores busy |"
+            )
+            print("|---:|---:|---:|---:|---:|---:|---:|")
             for workers, r in ((1, one), (4, four)):
+                busy = (r["cpu_s"] + r["server_cpu_s"]) / r["total_s"]
                 print(
                     f"| {args.workers_n:,} | {workers} | {r['total_s']:.1f} "
-                    f"| {r['decided'] / r['total_s']:,.0f} | {r['cpu_s']:.1f} |"
+                    f"| {r['decided'] / r['total_s']:,.0f} | {r['cpu_s']:.1f} "
+                    f"| {r['server_cpu_s']:.1f} | {busy:.2f} |"
                 )
             print(f"\n4 workers / 1 worker throughput: {one['total_s'] / four['total_s']:.2f}x")
             if args.workers_n in sqlite:
