@@ -122,6 +122,11 @@ def waiting() -> ColumnElement[bool]:
     return and_(Outbox.sent_at.is_(None), Outbox.file_name.is_(None))
 
 
+# outbox rows fetched at a time, by set: an 814 is a few hundred bytes; a 997 answers a whole
+# inbound group (an AK2 and AK5 for each of up to 999,999 sets), so 997s come one at a time
+FETCH = {"814": 1000, "824": 100}
+
+
 def write_outbox(
     sessions: sessionmaker[Session],
     out_dir: Path,
@@ -185,7 +190,7 @@ def write_outbox(
                         .where(Outbox.set_id == set_id)
                         .where(Outbox.id <= last)
                         .order_by(Outbox.id)
-                        .execution_options(yield_per=1000)
+                        .execution_options(yield_per=FETCH.get(set_id, 1))
                     )
                     for index, body in enumerate(rows, start=1):
                         _write_set(out, set_id, index, body, separators)
