@@ -389,3 +389,39 @@ def test_rows_resent_before_staging_existed_are_sent_again(tmp_path: Path) -> No
     with session_factory(engine)() as session:
         rows = session.execute(select(Outbox.kind, Outbox.file_name).order_by(Outbox.id)).all()
     assert [tuple(r) for r in rows] == [("ack:1", None), ("ack:2", "b.x12")]
+
+
+def test_a_days_997s_are_written_one_at_a_time(tmp_path: Path) -> None:
+    """Each 997 answers a whole inbound group (an AK2 and AK5 for each of its sets): forty of
+    half a megabyte each are read one at a time, not all at once."""
+    import tracemalloc
+
+    url = f"sqlite:///{tmp_path / 'ebt.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    now = datetime(2026, 11, 20, 9, 30)
+    ack = [["AK1", "GE", "101"]]
+    for number in range(1, 10_001):
+        ack += [["AK2", "814", f"{number:04d}"], ["AK5", "A"]]
+    ack.append(["AK9", "A", "10000", "10000", "10000"])
+    body = encode_body(ack)
+    assert len(body) > 300_000
+    with sessions() as session:
+        session.add(TradingPartner(duns="049876543", name="CASCO BAY", role="T&D"))
+        session.add(TradingPartner(duns="081234567", name="PINE TREE", role="CES"))
+        session.add_all(
+            Outbox(recipient="081234567", set_id="997", kind=f"ack:{n}", body=body, created_at=now)
+            for n in range(40)
+        )
+        session.commit()
+    tracemalloc.start()
+    try:
+        (path,) = write_outbox(sessions, tmp_path / "out", now=now)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        engine.dispose()
+    acks = [r.record for r in sets_in(path)]
+    assert len(acks) == 40
+    assert peak < 8 * len(body)  # all forty at once would be over 40 times one
