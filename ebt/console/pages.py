@@ -326,10 +326,11 @@ def replay_page(request: Request) -> Response:
         replayed = list(
             islice(replay(session, selection, rules_for(choice, ctx.now.date())), REPLAY_CAP + 1)
         )
+    shown = replayed[:REPLAY_CAP]
     data["more"] = len(replayed) > REPLAY_CAP
-    data["items"] = replayed[:REPLAY_CAP]
-    data["changed"] = [r for r in replayed[:REPLAY_CAP] if r.changed]
-    data["counts"] = sorted(counts(replayed[:REPLAY_CAP]).items())
+    data["items"] = shown
+    data["changed"] = [r for r in shown if r.changed]
+    data["counts"] = sorted(counts(shown).items())
     return render(ctx, request, "replay.html", data)
 
 
