@@ -592,8 +592,8 @@ class MarketMachine(RuleBasedStateMachine):
             on_switch = [n for n in sent if n.recipient != duns[process.ces_id]]
             on_cancel = [n for n in sent if n.recipient == duns[process.ces_id]]
             for notice in sent:
-                assert (
-                    f'["DTM", "151", "{process.effective_on.replace("-", "")}"]' in notice.body
+                assert ["DTM", "151", process.effective_on.replace("-", "")] in json.loads(
+                    notice.body
                 ), (
                     f"the drop notice for {process.kind} {process_id} is not for its date "
                     f"{process.effective_on}: {notice.body}"
@@ -643,7 +643,7 @@ class MarketMachine(RuleBasedStateMachine):
                     assert notice.kind == "drop_notice", f"move {process_id}: {notice.kind}"
                 elif notice.kind == "drop_notice":
                     day = process.effective_on.replace("-", "")
-                    assert f'["DTM", "151", "{day}"]' in notice.body, notice.body
+                    assert ["DTM", "151", day] in json.loads(notice.body), notice.body
 
     @invariant()
     def ces_hears_only_about_its_accounts(self) -> None:

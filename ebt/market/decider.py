@@ -11,7 +11,6 @@ here: the core decides over plain objects.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -32,6 +31,7 @@ from ebt.market.rows import ProcessRow
 from ebt.market.vocabulary import ProcessKind, ProcessState
 from ebt.market.writes import BatchWrites
 from ebt.rules.tables import RuleBook, RuleError, Verdict, evaluate
+from ebt.syntax.writer import segments_json
 
 __all__ = ["Case", "Decider", "Handler", "Market", "Reference", "RequestProcess"]
 
@@ -341,7 +341,7 @@ class Decider:
                 "recipient": recipient or record.ces_id,
                 "set_id": "814",
                 "kind": str(record.kind),
-                "body": json.dumps(to_segments(record, self.mapping)),
+                "body": segments_json(to_segments(record, self.mapping)),
                 "process": process,
                 "transaction": row,
                 "account_number": record.account,

@@ -21,6 +21,7 @@ from ebt.market.reference import Market, Reference
 from ebt.market.rows import AccountRow
 from ebt.market.service_rows import InstallationRow, MeterReadRow, MeterRow
 from ebt.market.vocabulary import ProcessKind
+from ebt.syntax.writer import segments_json
 
 
 class ExchangeError(ValueError):
@@ -212,7 +213,7 @@ def _notify(
                 "recipient": ces.duns,
                 "set_id": "814",
                 "kind": str(notice.kind),
-                "body": json.dumps(to_segments(notice, mapping)),
+                "body": segments_json(to_segments(notice, mapping)),
                 "process": process,
                 "transaction": None,
                 "account_number": account.number,

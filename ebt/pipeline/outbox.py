@@ -16,7 +16,6 @@ one sequence of its own.
 from __future__ import annotations
 
 import errno
-import json
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -29,7 +28,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ebt.store.schema import ControlNumber, Outbox, TradingPartner
 from ebt.syntax.separators import Separators
-from ebt.syntax.writer import gs_segment, isa_segment, segments_text, write_segments
+from ebt.syntax.writer import (
+    gs_segment,
+    isa_segment,
+    json_segments,
+    segments_json,
+    segments_text,
+    write_segments,
+)
 
 FUNCTIONAL_IDS = {"814": "GE", "997": "FA", "824": "AG"}
 MAX_CONTROL = 999_999_999
@@ -80,7 +86,7 @@ def encode_body(segments: Iterable[list[str]]) -> str:
     chunks: list[str] = []
     lines: list[str] = []
     for segment in segments:
-        lines.append(json.dumps(segment))
+        lines.append(segments_json(segment))
         if len(lines) == 1000:  # joined as it goes: a list of chunks, not of segments
             chunks.append(",\n".join(lines))
             lines = []
@@ -93,14 +99,14 @@ def decode_body(body: str) -> Iterator[list[str]]:
     """The segments of an outbox body, one at a time (any JSON array of segments is read;
     one written by `encode_body` without ever holding all of them)."""
     if not body.startswith("[\n"):
-        yield from json.loads(body)
+        yield from json_segments(body)
         return
     start = 2
     while True:
         end = body.find("\n", start)
         line = body[start:end] if end >= 0 else body[start:]
         if line and line != "]":
-            yield json.loads(line.removesuffix(","))
+            yield json_segments(line.removesuffix(","))
         if end < 0:
             return
         start = end + 1
