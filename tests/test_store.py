@@ -206,3 +206,57 @@ def test_bulk_rows_read_back_as_the_orm_writes_them(store_url: str) -> None:
             tuple(session.execute(stored, {"i": orm.id}).one())
         }
     engine.dispose()
+
+
+# -- PostgreSQL arrays as one literal -------------------------------------------------------
+
+
+def test_array_literals_read_back_as_the_values_on_postgresql(
+    postgres_schemas: object,
+) -> None:
+    """`pg_array` (a batch's keys and changed values bound as one array literal, cast by the
+    statement) reads back on the server as the very values, whatever their text holds:
+    quotes, backslashes, commas, braces, blanks, the word NULL, non-ASCII; dates, times,
+    numbers, booleans, str enums and NULLs."""
+    import os
+    from datetime import date, datetime
+    from decimal import Decimal
+    from enum import StrEnum
+
+    import psycopg
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from ebt.store.bulk import pg_array
+
+    class State(StrEnum):
+        PENDING = "pending"
+
+    url = driver_url(os.environ["EBT_TEST_POSTGRES_URL"]).replace("+psycopg", "")
+    texts = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
+    kinds = {
+        "varchar": st.one_of(texts, st.sampled_from(["NULL", "", " ", '"', "\\", "{}", "a,b"])),
+        "integer": st.integers(-(2**31), 2**31 - 1),
+        "date": st.dates(date(1, 1, 1), date(9999, 12, 31)),
+        "timestamp": st.datetimes(datetime(1, 1, 1), datetime(9999, 12, 31)),
+        "numeric": st.decimals(allow_nan=False, allow_infinity=False, places=2),
+        "boolean": st.booleans(),
+    }
+    cases = st.sampled_from(sorted(kinds)).flatmap(
+        lambda name: st.tuples(
+            st.just(name), st.lists(st.one_of(st.none(), kinds[name]), max_size=20)
+        )
+    )
+    with psycopg.connect(url) as connection:
+
+        @settings(max_examples=300, deadline=None)
+        @given(cases)
+        def reads_back(case: tuple[str, list[object]]) -> None:
+            type_name, items = case
+            row = connection.execute(f"SELECT %s::{type_name}[]", (pg_array(items),))
+            assert row.fetchone() == (items,)
+
+        reads_back()
+        enum = connection.execute("SELECT %s::varchar[]", (pg_array([State.PENDING]),))
+        assert enum.fetchone() == (["pending"],)
+        assert pg_array([Decimal("1E+2"), 5, None]) == '{"1E+2","5",NULL}'

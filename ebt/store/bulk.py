@@ -11,6 +11,7 @@ through SQLAlchemy's executemany.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Dialect, Table, bindparam, insert, select, update
@@ -229,7 +230,7 @@ def update_changed(session: Session, model: type[Base], objects: Iterable[Any]) 
             f"UPDATE {quote(table.name)} AS t SET {sets} "
             f"FROM unnest({arrays}) AS v(id, {', '.join(quote(n) for n in names)}) "
             "WHERE t.id = v.id",
-            ([item.id for item in changed], *(list(values) for values in columns)),
+            (pg_array([item.id for item in changed]), *map(pg_array, columns)),
         )
     else:
         statement = (
@@ -247,6 +248,28 @@ def update_changed(session: Session, model: type[Base], objects: Iterable[Any]) 
     for item in changed:
         item.saved = item.snapshot()
     return len(changed)
+
+
+def pg_array(values: Iterable[Any]) -> str:
+    """Values as one PostgreSQL array literal (`{"a","b",NULL}`), for a statement that casts
+    it to the array's type. psycopg dumps a list element by element in Python (about 3 ms a
+    thousand strings); one string is dumped at once. Every element but NULL is quoted and
+    read by the element type's own input (numbers, dates and times as their text)."""
+    return "{" + ",".join(map(_array_element, values)) + "}"
+
+
+def _array_element(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, str):  # a str enum too: its value, not its name
+        text: str = str.__str__(value)
+    elif isinstance(value, bool):
+        text = "t" if value else "f"
+    elif isinstance(value, date):  # datetime too
+        text = value.isoformat()
+    else:
+        text = str(value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def table_of(model: type[Base]) -> Table:

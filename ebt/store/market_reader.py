@@ -9,7 +9,18 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Select, String, any_, bindparam, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    String,
+    any_,
+    bindparam,
+    cast,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Compiled
 from sqlalchemy.orm import Session
@@ -19,7 +30,7 @@ from ebt.market.facts import MeterFacts, Partner
 from ebt.market.reference import Reference
 from ebt.market.rows import AccountRow, PeriodRow, ProcessRow
 from ebt.market.vocabulary import ProcessState
-from ebt.store.bulk import ACCOUNT_COLUMNS, PERIOD_COLUMNS, PROCESS_COLUMNS, table_of
+from ebt.store.bulk import ACCOUNT_COLUMNS, PERIOD_COLUMNS, PROCESS_COLUMNS, pg_array, table_of
 from ebt.store.schema import (
     Account,
     CycleRead,
@@ -93,6 +104,7 @@ class SqlMarketReader:
         if compiled is None:
             compiled = _COMPILED[build] = [q.compile(dialect=dialect) for q in build(dialect.name)]
         driver: Any = connection.connection.dbapi_connection
+        values = {k: pg_array(v) if isinstance(v, list) else v for k, v in values.items()}
         cursors = []
         with driver.pipeline():
             for statement in compiled:
@@ -115,11 +127,11 @@ _COMPILED: dict[Callable[[str], list[Select[*tuple[Any, ...]]]], list[Compiled]]
 
 
 def _among(column: ColumnElement[Any], name: str, dialect: str) -> ColumnElement[bool]:
-    """`column` is one of the values bound as `name`: on PostgreSQL one array parameter
-    (`= ANY(%(name)s)`, the same text whatever the batch's size), elsewhere an IN list
-    expanded when run."""
+    """`column` is one of the values bound as `name`: on PostgreSQL one array, bound as its
+    literal (`= ANY(CAST(%(name)s AS VARCHAR[]))`, the same text whatever the batch's size;
+    `_all` binds a list as `pg_array` writes it), elsewhere an IN list expanded when run."""
     if dialect == "postgresql":
-        return column == any_(bindparam(name, type_=ARRAY(String)))
+        return column == any_(cast(bindparam(name, type_=String), ARRAY(String)))
     return column.in_(bindparam(name, expanding=True))
 
 
