@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ebt.calendar import MaineCalendar
@@ -120,6 +120,32 @@ def test_bundled_reference_data_loads(store_url: str) -> None:
         opened = dict(session.execute(select(Account.id, Account.opened_on)).all())
     assert starts == opened
     sessions.kw["bind"].dispose()
+
+
+def test_a_load_leaves_postgresql_statistics_of_what_it_wrote(postgres_schemas: Any) -> None:
+    """On PostgreSQL a load ends by analyzing the tables it wrote (the next sweep's plans
+    count the new rows at once, not when autovacuum comes round); loading again, which
+    writes nothing, analyzes nothing. (SQLite keeps no such statistics.)"""
+    schema, url = postgres_schemas.create()
+    sessions = open_store(url)
+    statistics = text(
+        "SELECT relname, analyze_count FROM pg_stat_user_tables "
+        "WHERE schemaname = current_schema() AND analyze_count > 0"
+    )
+    with sessions() as session:
+        session.execute(text("SELECT pg_stat_clear_snapshot()"))
+        assert dict(session.execute(statistics).all()) == {}
+    load(sessions, REFERENCE)
+    with sessions() as session:
+        analyzed = dict(session.execute(statistics).all())
+    wanted = {"accounts", "premises", "supplier_periods", "trading_partners", "cycle_reads"}
+    assert wanted <= set(analyzed), analyzed
+    assert "transactions" not in analyzed  # a load writes no transactions
+    load(sessions, REFERENCE)
+    with sessions() as session:
+        assert dict(session.execute(statistics).all()) == analyzed
+    sessions.kw["bind"].dispose()
+    postgres_schemas.drop(schema)
 
 
 def test_loading_again_changes_nothing(store_url: str) -> None:

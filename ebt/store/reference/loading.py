@@ -27,7 +27,7 @@ from ebt.store.reference.reading import (
     json_sections,
 )
 from ebt.store.reference.results import LoadResult
-from ebt.store.reference.writing import Load, SeenKeys, chunks
+from ebt.store.reference.writing import Load, SeenKeys, analyze_written, chunks
 
 # Every kind, in dependency order (KINDS; tests/test_load.py holds the two equal).
 KIND_TYPES: dict[str, type[Kind[Any]]] = {
@@ -77,6 +77,7 @@ def load_file(sessions: sessionmaker[Session], path: Path) -> list[LoadResult]:
         results = _load_json(session, path) if kind == JSON else [_load_csv(session, path, kind)]
         if all(r.ok for r in results):
             session.commit()
+            analyze_written(session)
         else:
             session.rollback()
     return results

@@ -122,13 +122,37 @@ class Load:
         self.insert(table, new)
 
     def insert(self, table: Table, records: list[dict[str, Any]]) -> None:
+        if records:
+            written(self.session).add(table.name)
         insert_many(self.session.connection(), table, records)
 
     def update(self, table: Table, records: list[dict[str, Any]]) -> None:
         """UPDATE rows by id: each record's `_id`, its other keys the new values."""
+        if records:
+            written(self.session).add(table.name)
         statement = update(table).where(table.c.id == bindparam("_id"))
         for chunk in chunks(records):
             self.session.execute(statement, chunk)
+
+
+def written(session: Session) -> set[str]:
+    """The tables a load has written in `session` (kept in its `info`)."""
+    tables: set[str] = session.info.setdefault("ebt_load_written", set())
+    return tables
+
+
+def analyze_written(session: Session) -> None:
+    """On PostgreSQL, ANALYZE the tables the load wrote and committed, so that the next
+    sweep's plans start from statistics that count the new rows instead of waiting for
+    autovacuum (which may come minutes later). Other databases keep no such statistics to
+    refresh."""
+    tables = sorted(written(session))
+    written(session).clear()
+    if not tables or session.get_bind().dialect.name != "postgresql":
+        return
+    quote = session.get_bind().dialect.identifier_preparer.quote
+    session.execute(text(f"ANALYZE {', '.join(quote(t) for t in tables)}"))
+    session.commit()
 
 
 _KEYS = Table(
