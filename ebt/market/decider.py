@@ -33,7 +33,7 @@ from ebt.market.writes import BatchWrites
 from ebt.rules.tables import RuleBook, RuleError, Verdict, evaluate
 from ebt.syntax.writer import segments_json
 
-__all__ = ["Case", "Decider", "Handler", "Market", "Reference", "RequestProcess"]
+__all__ = ["Case", "Decider", "Handler", "Market", "Reference", "RequestProcess", "reads_of"]
 
 
 class Case(NamedTuple):
@@ -75,6 +75,13 @@ class RequestProcess:
                     raise RuleError(f"outcome {name!r} names no process for {self.table}")
 
 
+def reads_of(batch: Sequence[InboundSet]) -> tuple[list[str], list[str]]:
+    """All a batch's deciding reads of the store that other batches write (`Decider.load`):
+    its requests' account numbers and their references, each sorted."""
+    records = [s.record for s in batch if isinstance(s.record, Transaction814)]
+    return sorted({r.account for r in records}), sorted({r.reference for r in records})
+
+
 class Decider:
     """Decides the requests of one batch against the account aggregates, in order."""
 
@@ -106,11 +113,9 @@ class Decider:
     def load(self, batch: Sequence[InboundSet]) -> None:
         """Read what the batch's requests are about, once: their accounts, and whether a
         request with the same reference was decided before."""
-        records = [s.record for s in batch if isinstance(s.record, Transaction814)]
-        numbers = sorted({r.account for r in records})
+        numbers, references = reads_of(batch)
         if numbers:
             self.load_accounts(numbers)
-        references = sorted({r.reference for r in records})
         if references:
             self.seen.update(self.reader.decided_requests(references))
 

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ebt.mapping.records import Transaction814
-from ebt.market.decider import Decider
+from ebt.market.decider import Decider, reads_of
 from ebt.market.inbound import InboundSet
 from ebt.market.reference import Market, Reference
 from ebt.market.requests import REQUESTS
@@ -149,15 +148,10 @@ class DecideNow:
 
 
 def _touches(batch: list[InboundSet]) -> frozenset[str]:
-    """What deciding the batch reads that deciding another could change: its accounts
-    (by number) and its requests' references."""
-    touched: set[str] = set()
-    for item in batch:
-        record = item.record
-        if isinstance(record, Transaction814):
-            touched.add("account:" + record.account)
-            touched.add("reference:" + record.reference)
-    return frozenset(touched)
+    """What deciding the batch reads that deciding another could change (`reads_of`, what
+    the decider loads): its accounts (by number) and its requests' references."""
+    numbers, references = reads_of(batch)
+    return frozenset([*("account:" + n for n in numbers), *("reference:" + r for r in references)])
 
 
 class WriteBehind:
