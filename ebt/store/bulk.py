@@ -211,8 +211,8 @@ def update_changed(session: Session, model: type[Base], objects: Iterable[Any]) 
     connection = session.connection()
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
+    bound = _binder(table, names, dialect)
     if dialect.name == "sqlite":  # straight to the driver, as _driver_insert does
-        bound = _binder(table, names, dialect)
         sets = ", ".join(f"{quote(name)} = ?" for name in names)
         connection.exec_driver_sql(
             f"UPDATE {quote(table.name)} SET {sets} WHERE id = ?",
@@ -220,7 +220,6 @@ def update_changed(session: Session, model: type[Base], objects: Iterable[Any]) 
         )
     elif dialect.name == "postgresql":
         # one statement for the lot: each column's new values as one array, joined by id
-        bound = _binder(table, names, dialect)
         columns = list(zip(*(bound(item.__getattribute__) for item in changed), strict=True))
         arrays = ", ".join(
             f"%s::{table.c[name].type.compile(dialect=dialect)}[]" for name in ("id", *names)

@@ -16,10 +16,11 @@ ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
 _JSON = msgspec.json.Encoder()
 
 
-def segments_json(segments: Iterable[Sequence[str]] | Sequence[str]) -> str:
+def segments_json(segments: Sequence[Sequence[str]] | Sequence[str]) -> str:
     """Segments (or one segment) as the outbox keeps them: a JSON array of arrays of
-    strings. msgspec's encoder, several times faster than the standard library's; its text
-    is UTF-8 where the standard library escapes, and either reads the other's."""
+    strings (a list or tuple: like `json.dumps`, msgspec does not take a generator).
+    msgspec's encoder, several times faster than the standard library's; its text is UTF-8
+    where the standard library escapes, and either reads the other's."""
     return _JSON.encode(segments).decode()
 
 

@@ -148,9 +148,10 @@ def analyze_written(session: Session) -> None:
     refresh."""
     tables = sorted(written(session))
     written(session).clear()
-    if not tables or session.get_bind().dialect.name != "postgresql":
+    dialect = session.get_bind().dialect
+    if not tables or dialect.name != "postgresql":
         return
-    quote = session.get_bind().dialect.identifier_preparer.quote
+    quote = dialect.identifier_preparer.quote
     session.execute(text(f"ANALYZE {', '.join(quote(t) for t in tables)}"))
     session.commit()
 
