@@ -200,9 +200,10 @@ def test_a_sweep_killed_anywhere_and_run_again_does_everything_once(
     assert killed >= 20
 
 
-# on PostgreSQL a batch is written behind the next one's deciding (decision 0015): in
-# batches of 7, each file of 24 is four batches; the kill lands before a batch's commit,
-# after it, or while the intake reads on with a batch still being written
+# on PostgreSQL a batch is written behind the next one's deciding (decision 0015), and a
+# file's end behind its last batch: in batches of 7, each file of 24 is four batches; the
+# kill lands before a batch's commit, after it, or while the intake reads on (in the same
+# file or the next) with a batch or a file's end still being written
 POSTGRES_BATCH = 7
 POSTGRES_PHASES = {"parse": 20, "decide": 20, "commit": 20, "ingest": FILES}
 
@@ -226,6 +227,9 @@ def test_a_postgresql_sweep_killed_while_it_writes_behind_does_everything_once(
     rng = random.Random(20261203)
     plan = [(phase, rng.randint(1, most)) for phase, most in POSTGRES_PHASES.items()]
     plan += [(phase, rng.randint(1, POSTGRES_PHASES[phase])) for phase in ("parse", "decide")]
+    # a file's end is written behind its last batch while the next file is read: killed
+    # once its end is committed, and once the next file's first batch is taken
+    plan += [("ingest", 1), ("parse", 5)]
     killed = 0
     for trial, (phase, count) in enumerate(plan):
         folder, schema, url = fresh(f"trial-{trial}")

@@ -11,14 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sweep_support
 from click.testing import CliRunner
 from sqlalchemy import select
+from sweep_support import inbox_file, write_config
 
 import ebt.pipeline.decide as decide
 import ebt.pipeline.intake as intake
 from ebt.cli import main
 from ebt.store.database import make_engine
-from ebt.store.schema import Decision
+from ebt.store.schema import Decision, InboundFile, Interchange
 from ebt.store.schema import Transaction as TransactionRow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,20 +157,100 @@ def test_a_batch_touching_the_one_being_written_waits_for_it() -> None:
         behind.close()
 
 
-def test_a_writers_error_is_raised_by_the_next_batch_and_the_interval_restored() -> None:
+def test_a_writers_error_stops_the_writes_after_it_and_the_interval_is_restored() -> None:
     interval = sys.getswitchinterval()
-    behind = decide.WriteBehind()
+    behind = decide.WriteBehind(depth=2)
+    ran: list[str] = []
 
     def fail() -> None:
+        time.sleep(0.1)
         raise RuntimeError("could not write batch 1")
 
     behind.submit(frozenset(), fail)
+    behind.submit(frozenset(), lambda: ran.append("2"))  # queued behind it, not waited for
     other = decide.WriteBehind()  # another sweep's writer in the same process
     other.submit(frozenset(), lambda: None)
     assert sys.getswitchinterval() < interval
     with pytest.raises(RuntimeError, match="batch 1"):
-        behind.submit(frozenset(), lambda: None)
+        behind.submit(frozenset(), lambda: ran.append("3"))  # two queued: waits for the first
     behind.close()
+    assert ran == []  # batch 2 was not written over the lost batch 1, nor 3 submitted
     assert sys.getswitchinterval() < interval  # the other one still writes
     other.close()
     assert sys.getswitchinterval() == interval
+
+
+def small_files_inbox(folder: Path) -> None:
+    """Four files of four new accounts; after the first, each asks again for the first
+    account of the file before, last (first in wins: that one is refused)."""
+    write_config(folder)
+    for index in range(4):
+        accounts = list(range(1 + 4 * index, 5 + 4 * index))
+        if index:
+            accounts.append(1 + 4 * (index - 1))
+        inbox_file(
+            folder / "ces" / "inbound" / f"enroll-{index}.x12", accounts, control=700 + index
+        )
+
+
+def swept(folder: Path, url: str) -> list[tuple[str, str | None, str, str | None]]:
+    """Sweep the inbox; (file, account, outcome, code) of every request, in delivery order."""
+    where = ["--config", str(folder / "partners.toml"), "--db", url]
+    run("--today", sweep_support.TODAY, "sweep", "inbound", *where)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as db:
+            rows = db.execute(
+                select(InboundFile.name, TransactionRow.account_number, Decision.outcome)
+                .add_columns(Decision.code)
+                .join(Interchange, Interchange.file_id == InboundFile.id)
+                .join(TransactionRow, TransactionRow.interchange_id == Interchange.id)
+                .join(Decision, Decision.transaction_id == TransactionRow.id)
+                .order_by(InboundFile.id, TransactionRow.control)
+            )
+            return [tuple(row) for row in rows]
+    finally:
+        engine.dispose()
+
+
+def test_a_sweep_reads_the_next_file_while_the_one_before_is_written(
+    postgres_schemas: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    slow_writer: dict[str, list[float]],
+) -> None:
+    """A file's end is written behind its last batch, and the next file is read and decided
+    meanwhile (a batch that shares an account with one being written waits for it); what
+    is decided is what a sweep that commits everything in turn (SQLite) decides."""
+    monkeypatch.setattr(intake, "BATCH", 2)
+    ends: list[tuple[float, float]] = []  # when each file's end began and was committed
+    end = intake._Run.end
+
+    def timed_end(self: Any, session: Any, state: str) -> None:
+        began = time.perf_counter()
+        end(self, session, state)
+        ends.append((began, time.perf_counter()))
+
+    monkeypatch.setattr(intake._Run, "end", timed_end)
+    small_files_inbox(tmp_path / "in-turn")
+    sweep_support.build_store(f"sqlite:///{tmp_path / 'in-turn' / 'ebt.db'}", 16)
+    in_turn = swept(tmp_path / "in-turn", f"sqlite:///{tmp_path / 'in-turn' / 'ebt.db'}")
+    for times in slow_writer.values():
+        times.clear()
+    ends.clear()
+    name, url = postgres_schemas.create()
+    try:
+        sweep_support.build_store(url, 16)
+        small_files_inbox(tmp_path / "behind")
+        behind = swept(tmp_path / "behind", url)
+    finally:
+        postgres_schemas.drop(name)
+    assert len(in_turn) == 19
+    outcomes = [outcome for _, _, outcome, _ in in_turn]
+    assert outcomes.count("enroll") == 16 and outcomes.count("reject") == 3
+    assert behind == in_turn
+    # in batches of two a file is two or three batches: in turn, by the time file k's end
+    # is committed 2 + 3k batches are decided; behind, the next file's first batch too
+    decides = slow_writer["decide"]
+    assert len(ends) == 4 and len(decides) == 11
+    assert any(sum(d < ends[k][1] for d in decides) > 2 + 3 * k for k in range(3))

@@ -16,6 +16,8 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
+from ebt.pipeline.switching import quick_switching
+
 T = TypeVar("T")
 
 CHUNK = 64  # events handed over at a time
@@ -70,17 +72,18 @@ def ahead(
             hand(_End())
 
     reader = threading.Thread(target=read, name="ebt-read-ahead", daemon=True)
-    reader.start()
-    try:
-        while True:
-            item = handed.get()
-            if isinstance(item, _End):
-                return
-            if isinstance(item, BaseException):
-                raise item
-            if taken is not None:
-                taken()
-            yield from item
-    finally:
-        stop.set()
-        reader.join()
+    with quick_switching():  # the caller's waits on the database cost it no 5 ms each
+        reader.start()
+        try:
+            while True:
+                item = handed.get()
+                if isinstance(item, _End):
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                if taken is not None:
+                    taken()
+                yield from item
+        finally:
+            stop.set()
+            reader.join()

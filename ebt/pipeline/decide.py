@@ -9,8 +9,7 @@ delivery queue, and the decide phase (`ebt.sweep.decide`) decides it in account 
 
 from __future__ import annotations
 
-import sys
-import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from ebt.market.inbound import InboundSet
 from ebt.market.reference import Market, Reference
 from ebt.market.requests import REQUESTS
 from ebt.market.writes import BatchWrites
+from ebt.pipeline import switching
 from ebt.pipeline.intake import taken
 from ebt.store.bulk import insert_many, table_of
 from ebt.store.market_reader import SqlMarketReader, read_reference
@@ -94,11 +94,14 @@ class DecideNow:
     """The intake's sink that decides each batch as it is read.
 
     On PostgreSQL (`behind`) a batch is written and committed in a thread of its own while
-    the next one is read and decided: the server's work on one overlaps the decider's on the
-    next. The next batch is decided first only when it shares no account and no request
-    reference with the one being written (what it reads is then what it would read after
-    that commit); otherwise it waits for the commit. Commits stay in delivery order, each
-    with the file's position. On SQLite every batch is decided and committed in turn."""
+    the next one, of the same file or the next, is read and decided: the server's work on
+    one overlaps the decider's on the next. The next batch is decided first only when it
+    shares no account and no request reference with those being written (what it reads is
+    then what it would read after their commits); otherwise it waits for them. A file's end
+    is written behind its last batch. Commits stay in delivery order, each batch's with the
+    file's position, so a run that dies resumes as if each had been committed in turn; the
+    caller lets go of a file (its locks) only once `settle` returns. On SQLite every batch
+    is decided and committed in turn."""
 
     def __init__(
         self,
@@ -130,10 +133,24 @@ class DecideNow:
             writes = self.deciding.decided(session, file_id, batch, interchanges)
         behind.submit(touches, lambda: self._write(file_id, batch, writes))
 
+    def end(self, record: Callable[[Session], None]) -> None:
+        """Record the file's end after its last batch: on PostgreSQL behind it, in the
+        writer's thread, while the next file is read."""
+        if self.behind is None:
+            with self.sessions() as session:
+                record(session)
+            return
+        self.behind.submit(frozenset(), lambda: self._end(record))
+
     def settle(self) -> None:
-        """Wait until every batch taken is committed (raising a writer's error here)."""
+        """Wait until every batch taken and every end is committed (raising a writer's
+        error here)."""
         if self.behind is not None:
             self.behind.close()
+
+    def _end(self, record: Callable[[Session], None]) -> None:
+        with self.sessions() as session:
+            record(session)
 
     def _write(self, file_id: int, batch: list[InboundSet], writes: BatchWrites) -> None:
         with self.sessions() as session:
@@ -155,67 +172,60 @@ def _touches(batch: list[InboundSet]) -> frozenset[str]:
 
 
 class WriteBehind:
-    """One batch at a time written in a thread of its own, in the order submitted."""
+    """Writes run in a thread of their own, one after another in the order submitted, at
+    most `depth` of them submitted and not yet done. Once one fails, those after it are
+    not run (a later batch committed over a lost one would move the file's position past
+    it); the failure is raised where the caller next waits."""
 
-    def __init__(self) -> None:
+    def __init__(self, depth: int = 2) -> None:
+        self.depth = depth
         self.pool: ThreadPoolExecutor | None = None
-        self.pending: Future[None] | None = None
-        self.touches: frozenset[str] = frozenset()
+        self.pending: deque[tuple[Future[None], frozenset[str]]] = deque()
+        self.failed = False  # set in the writer's thread
 
     def overlaps(self, touches: frozenset[str]) -> bool:
-        return self.pending is not None and not self.touches.isdisjoint(touches)
+        """Whether a write not yet done touches any of `touches`."""
+        return any(not written.isdisjoint(touches) for _, written in self.pending)
 
     def submit(self, touches: frozenset[str], write: Callable[[], None]) -> None:
-        """Write once the batch before is written (its error raised here, if it failed)."""
-        self.wait()
+        """Queue `write` behind those submitted before (waiting while `depth` are; the
+        error of one that failed is raised here)."""
+        while len(self.pending) >= self.depth:
+            self._oldest()
         if self.pool is None:
             self.pool = ThreadPoolExecutor(1, thread_name_prefix="ebt-write-behind")
-            _SWITCHING.quicken()
-        self.pending, self.touches = self.pool.submit(write), touches
+            switching.quicken()
+        self.pending.append((self.pool.submit(self._guarded, write), touches))
 
     def wait(self) -> None:
-        """Until the batch being written is committed; its error, if it failed."""
-        pending, self.pending, self.touches = self.pending, None, frozenset()
-        if pending is not None:
-            pending.result()
+        """Until every write submitted is done; the first error, if one failed."""
+        while self.pending:
+            self._oldest()
 
     def close(self) -> None:
-        """Wait for the last batch, and end the writer's thread."""
+        """Wait for the last write, and end the writer's thread."""
         try:
             self.wait()
         finally:
+            self.pending.clear()
             if self.pool is not None:
                 self.pool.shutdown()
                 self.pool = None
-                _SWITCHING.restore()
+                switching.restore()
+            self.failed = False
 
+    def _oldest(self) -> None:
+        future, _ = self.pending.popleft()
+        future.result()
 
-class _Switching:
-    """The interpreter's GIL switch interval, 0.5 ms while any writer runs (so a writer
-    gets the GIL back soon after each wait on the server), as it was when none does."""
-
-    QUICK = 0.0005  # seconds
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.writers = 0
-        self.interval = sys.getswitchinterval()
-
-    def quicken(self) -> None:
-        with self.lock:
-            if self.writers == 0:
-                self.interval = sys.getswitchinterval()
-                sys.setswitchinterval(self.QUICK)
-            self.writers += 1
-
-    def restore(self) -> None:
-        with self.lock:
-            self.writers -= 1
-            if self.writers == 0:
-                sys.setswitchinterval(self.interval)
-
-
-_SWITCHING = _Switching()
+    def _guarded(self, write: Callable[[], None]) -> None:
+        if self.failed:
+            return  # one before it failed: its error stops the run
+        try:
+            write()
+        except BaseException:
+            self.failed = True
+            raise
 
 
 class Enqueue:
@@ -231,8 +241,12 @@ class Enqueue:
         self.partitions = partitions
         self.queued = queued  # told how many sets each batch put on the queue
 
+    def end(self, record: Callable[[Session], None]) -> None:
+        with self.sessions() as session:
+            record(session)
+
     def settle(self) -> None:
-        """Every batch taken is committed already."""
+        """Every batch taken and every end is committed already."""
 
     def take(self, file_id: int, batch: list[InboundSet], interchanges: dict[str, int]) -> None:
         del interchanges  # the decide phase reads them again

@@ -86,8 +86,14 @@ class Sink(Protocol):
         by `settle`."""
         ...
 
+    def end(self, record: Callable[[Session], None]) -> None:
+        """Run `record` (the file's end: it commits its own transaction) after every batch
+        taken is committed; before returning, or at the latest by `settle`."""
+        ...
+
     def settle(self) -> None:
-        """Return once every batch taken is committed (raising what stopped one)."""
+        """Return once every batch taken and every end is committed (raising what stopped
+        one)."""
         ...
 
 
@@ -122,7 +128,11 @@ class Intake:
         file with no interchange at all is left as it is unless `unreadable` says to
         record it too (a sweep sets such a file aside in error/ instead). `again` (an
         operator's reprocessing): sets already decided are skipped, whatever their
-        position, and interchanges refused before are looked at anew."""
+        position, and interchanges refused before are looked at anew.
+
+        The file's end is the sink's to record after its batches (`Sink.end`): it may still
+        be being written when this returns, and is committed once the sink settles. Until
+        then the caller holds on to the file (`acks_matched` is counted then, too)."""
         run = _Run(self, file_id, name, again)
         counted = _Counted(source, self.progress) if self.progress is not None else None
         read = cast(BinaryIO, counted) if counted is not None else source
@@ -133,8 +143,9 @@ class Intake:
             if counted is not None:
                 counted.tell_progress()
             run.flush()
-        finally:
-            self.sink.settle()  # every batch committed before the file's end is recorded
+        except BaseException:
+            self.sink.settle()  # what was taken is committed (or its error raised) first
+            raise
         return run.finish(state, unreadable)
 
 
@@ -349,28 +360,32 @@ class _Run:
         self.batch = []
 
     def finish(self, state: str, unreadable: bool) -> IntakeSummary:
-        """The file's findings, the acknowledgments it is owed and the 997s it carries, with
-        its new state (unless an earlier run finished it)."""
+        """What the run did; the file's end handed to the sink to record after its last
+        batch (`end`)."""
         summary = self.summary
         self.findings = list(dict.fromkeys(self.findings))  # a group's come with its end too
         summary.problems = [f"{f.code}: {f.message}" for f in self.findings]
         if summary.interchanges == 0 and not unreadable:
             return summary
-        with self.sessions() as session:
-            row = session.get(InboundFile, self.file_id)
-            assert row is not None
-            if row.status == state:
-                return summary
-            session.add_all(_finding_row(self.file_id, f.code, f.message, f) for f in self.findings)
-            session.add_all(self._acknowledgments())
-            summary.acks_matched = match_acks(
-                session, self.acks, self.market.now, carrier=summary.file
-            )
-            row.status = state
-            row.errors = len(self.findings)
-            session.commit()
-        crash_point("ingest")
+        self.intake.sink.end(lambda session: self.end(session, state))
         return summary
+
+    def end(self, session: Session, state: str) -> None:
+        """The file's findings, the acknowledgments it is owed and the 997s it carries, with
+        its new state (unless an earlier run finished it), committed."""
+        row = session.get(InboundFile, self.file_id)
+        assert row is not None
+        if row.status == state:
+            return
+        session.add_all(_finding_row(self.file_id, f.code, f.message, f) for f in self.findings)
+        session.add_all(self._acknowledgments())
+        self.summary.acks_matched = match_acks(
+            session, self.acks, self.market.now, carrier=self.summary.file
+        )
+        row.status = state
+        row.errors = len(self.findings)
+        session.commit()
+        crash_point("ingest")
 
     def _acknowledgments(self) -> Iterable[Outbox]:
         """The TA1s (under the partner's preference) and 997s the file is owed, each to the

@@ -128,6 +128,7 @@ class Processor:
         sink = DecideNow(self.sessions, self.market, decided)
         intake = Intake(self.sessions, self.market, self.terms, sink, self.progress)
         read = intake.run(file_id, name, source, state="processed")
+        sink.settle()  # the file's end committed
         summary.transactions = decided.transactions
         summary.syntax_errors = decided.syntax_errors
         summary.outcomes, summary.rejects = decided.outcomes, decided.rejects

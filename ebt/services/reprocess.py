@@ -118,14 +118,11 @@ def reprocess(
         summary = ReprocessSummary(file.name, record.id)
         file_id, name, partner, was = file.id, file.name, file.partner, file.status
     decided = summary.decided
-    intake = Intake(
-        sessions,
-        market,
-        _terms(sessions, config, partner),
-        _LockedDecideNow(sessions, market, decided, behind=False),
-    )
+    sink = _LockedDecideNow(sessions, market, decided, behind=False)
+    intake = Intake(sessions, market, _terms(sessions, config, partner), sink)
     with open_plain(source) as stream:
         read = intake.run(file_id, name, stream, state="reprocessed", again=True)
+    sink.settle()
     summary.skipped, summary.refused, summary.problems = read.skipped, read.refused, read.problems
     with sessions() as session:
         row = session.get(InboundFile, file_id)

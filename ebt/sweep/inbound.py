@@ -102,6 +102,10 @@ class InboundSweep:
         # the sweeps share the work through the delivery queue
         dialect = engine.dialect.name
         self.decide_now = DecideNow(sessions, market, self.summary.decided)
+        # files read and decided at once whose last writes may still be under way: this
+        # worker keeps their locks, and the partitions, until the writes are committed
+        self.held: list[int] = []
+        self.partitions_held = False
         self.sink: Sink = (
             self.decide_now
             if dialect == "sqlite"
@@ -239,18 +243,40 @@ class InboundSweep:
 
     def ingest_claimed(self) -> int:
         count = 0
-        while (file := self._next("claimed")) is not None:
-            try:
-                self._ingest(file)
-                count += 1
-            finally:
-                self.locks.unlock(FILE_LOCKS, file.id)
+        try:
+            while (file := self._next("claimed")) is not None:
+                try:
+                    self._ingest(file)
+                    count += 1
+                finally:
+                    if self.partitions_held:  # its writes may be under way: hold it
+                        self.held.append(file.id)
+                    else:
+                        self.locks.unlock(FILE_LOCKS, file.id)
+        finally:
+            self._let_go()
         return count
+
+    def _let_go(self) -> None:
+        """Once every batch and file end written behind is committed, the files and
+        partitions held for them are let go."""
+        try:
+            self.decide_now.settle()
+        finally:
+            for file_id in self.held:
+                self.locks.unlock(FILE_LOCKS, file_id)
+            self.held = []
+            if self.partitions_held:
+                for partition in range(PARTITIONS):
+                    self.locks.unlock(PARTITION_LOCKS, partition)
+                self.partitions_held = False
 
     def _next(self, status: str) -> InboundFile | None:
         """The oldest file in `status` that no other worker holds, locked for this one."""
         with self.sessions() as session:
             query = select(InboundFile).where(InboundFile.status == status)
+            if self.held:  # read already, being written
+                query = query.where(InboundFile.id.notin_(self.held))
             if status == "ingested":
                 query = query.where(
                     ~exists().where(
@@ -278,17 +304,11 @@ class InboundSweep:
             )
             return
         file.path = str(self._locate(file))
-        alone = self._alone(file)
-        sink = self.decide_now if alone else self.sink
+        sink = self.decide_now if self._alone(file) else self.sink
         ingester = Ingester(
             self.sessions, self.market, self.config, sink, lambda n: self.progress("read", n)
         )
-        try:
-            summary = ingester.run(file)
-        finally:
-            if alone and self.sink is not self.decide_now:
-                for partition in range(PARTITIONS):
-                    self.locks.unlock(PARTITION_LOCKS, partition)
+        summary = ingester.run(file)
         if not summary.readable:
             self._error(file, summary.problems or ["the file holds no X12 interchange"])
             return
@@ -301,33 +321,40 @@ class InboundSweep:
 
     def _alone(self, file: InboundFile) -> bool:
         """Whether this worker may decide the file as it reads it (one pass, no queue):
-        always on SQLite (one sweep at a time); on PostgreSQL when it gets every partition
-        and nothing delivered before the file waits (no earlier file being read, no set on
-        the queue), so that deciding now keeps delivery order. It then holds the partitions
-        until the file is read; else the file goes through the queue."""
+        always on SQLite (one sweep at a time); on PostgreSQL when it holds every partition
+        and nothing delivered before the file waits (no earlier file being read but those
+        it holds, no set on the queue), so that deciding now keeps delivery order. It then
+        holds the partitions until what it decided is committed (`_let_go`); else the file
+        goes through the queue."""
         if self.sink is self.decide_now:
             return True
-        taken = []
-        for partition in range(PARTITIONS):
-            if not self.locks.try_lock(PARTITION_LOCKS, partition):
-                break
-            taken.append(partition)
-        else:
-            with self.sessions() as session:
-                earlier = session.scalar(
-                    select(InboundFile.id)
-                    .where(InboundFile.status == "claimed", InboundFile.id < file.id)
-                    .limit(1)
-                )
-                queued = session.scalar(
-                    select(DeliveryQueue.id)
-                    .where(DeliveryQueue.state == QueueState.PENDING.value)
-                    .limit(1)
-                )
-            if earlier is None and queued is None:
-                return True
-        for partition in taken:
-            self.locks.unlock(PARTITION_LOCKS, partition)
+        if not self.partitions_held:
+            taken = []
+            for partition in range(PARTITIONS):
+                if not self.locks.try_lock(PARTITION_LOCKS, partition):
+                    break
+                taken.append(partition)
+            else:
+                self.partitions_held = True
+            if not self.partitions_held:
+                for partition in taken:
+                    self.locks.unlock(PARTITION_LOCKS, partition)
+                return False
+        with self.sessions() as session:
+            earlier = session.scalar(
+                select(InboundFile.id)
+                .where(InboundFile.status == "claimed", InboundFile.id < file.id)
+                .where(InboundFile.id.notin_(self.held))
+                .limit(1)
+            )
+            queued = session.scalar(
+                select(DeliveryQueue.id)
+                .where(DeliveryQueue.state == QueueState.PENDING.value)
+                .limit(1)
+            )
+        if earlier is None and queued is None:
+            return True
+        self._let_go()
         return False
 
     def _locate(self, file: InboundFile) -> Path:
