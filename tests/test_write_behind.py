@@ -18,6 +18,7 @@ from sweep_support import inbox_file, write_config
 
 import ebt.pipeline.decide as decide
 import ebt.pipeline.intake as intake
+import ebt.sweep.inbound as inbound
 from ebt.cli import main
 from ebt.store.database import make_engine
 from ebt.store.schema import Decision, InboundFile, Interchange
@@ -232,12 +233,21 @@ def test_a_sweep_reads_the_next_file_while_the_one_before_is_written(
         ends.append((began, time.perf_counter()))
 
     monkeypatch.setattr(intake._Run, "end", timed_end)
+    holding: list[int] = []  # files held after each let-go of those written
+    let_go = inbound.InboundSweep._let_go_written
+
+    def counted_let_go(self: inbound.InboundSweep) -> None:
+        let_go(self)
+        holding.append(len(self.held))
+
+    monkeypatch.setattr(inbound.InboundSweep, "_let_go_written", counted_let_go)
     small_files_inbox(tmp_path / "in-turn")
     sweep_support.build_store(f"sqlite:///{tmp_path / 'in-turn' / 'ebt.db'}", 16)
     in_turn = swept(tmp_path / "in-turn", f"sqlite:///{tmp_path / 'in-turn' / 'ebt.db'}")
     for times in slow_writer.values():
         times.clear()
     ends.clear()
+    holding.clear()
     name, url = postgres_schemas.create()
     try:
         sweep_support.build_store(url, 16)
@@ -254,3 +264,5 @@ def test_a_sweep_reads_the_next_file_while_the_one_before_is_written(
     decides = slow_writer["decide"]
     assert len(ends) == 4 and len(decides) == 11
     assert any(sum(d < ends[k][1] for d in decides) > 2 + 3 * k for k in range(3))
+    # a file is let go once its writes are committed, not all at the end of the sweep
+    assert len(holding) == 4 and max(holding) <= 2

@@ -142,6 +142,14 @@ class DecideNow:
             return
         self.behind.submit(frozenset(), lambda: self._end(record))
 
+    def mark(self) -> int:
+        """A mark of what was taken and ended so far (`written` says when it is committed)."""
+        return self.behind.submitted if self.behind is not None else 0
+
+    def written(self, mark: int) -> bool:
+        """Whether everything taken and ended up to `mark` is committed."""
+        return self.behind is None or self.behind.done >= mark
+
     def settle(self) -> None:
         """Wait until every batch taken and every end is committed (raising a writer's
         error here)."""
@@ -181,6 +189,8 @@ class WriteBehind:
         self.depth = depth
         self.pool: ThreadPoolExecutor | None = None
         self.pending: deque[tuple[Future[None], frozenset[str]]] = deque()
+        self.submitted = 0  # writes submitted so far
+        self.done = 0  # of those, written and committed (counted in the writer's thread)
         self.failed = False  # set in the writer's thread
 
     def overlaps(self, touches: frozenset[str]) -> bool:
@@ -196,6 +206,7 @@ class WriteBehind:
             self.pool = ThreadPoolExecutor(1, thread_name_prefix="ebt-write-behind")
             switching.quicken()
         self.pending.append((self.pool.submit(self._guarded, write), touches))
+        self.submitted += 1
 
     def wait(self) -> None:
         """Until every write submitted is done; the first error, if one failed."""
@@ -226,6 +237,7 @@ class WriteBehind:
         except BaseException:
             self.failed = True
             raise
+        self.done += 1
 
 
 class Enqueue:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from datetime import date
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -147,6 +148,7 @@ def _among(
     return query.join(keys, keys.c.value == column)
 
 
+@cache  # built once a dialect: the statements do not depend on the batch
 def _account_queries(dialect: str) -> list[Select[*tuple[Any, ...]]]:
     """A batch's accounts (by number), their pending processes, supplier periods, and the
     meters installed at their premises on the day bound as `on`."""
@@ -198,6 +200,7 @@ def _account_queries(dialect: str) -> list[Select[*tuple[Any, ...]]]:
     return [accounts, open_processes, timeline, installed]
 
 
+@cache
 def _decided_query(dialect: str) -> list[Select[*tuple[Any, ...]]]:
     """The requests among the references bound as `references` already decided."""
     return [

@@ -61,6 +61,7 @@ from ebt.sweep.locks import (
 from ebt.sweep.queue import PARTITIONS, partition_count
 
 IDLE_WAIT = 0.1  # seconds between looks while other workers hold the remaining work
+NEXT_PAGE = 32  # files looked at a time for the next one to take
 
 
 @dataclass(slots=True)
@@ -102,9 +103,10 @@ class InboundSweep:
         # the sweeps share the work through the delivery queue
         dialect = engine.dialect.name
         self.decide_now = DecideNow(sessions, market, self.summary.decided)
-        # files read and decided at once whose last writes may still be under way: this
-        # worker keeps their locks, and the partitions, until the writes are committed
-        self.held: list[int] = []
+        # files read and decided at once whose last writes may still be under way, each
+        # with the writes submitted by then (`DecideNow.mark`): this worker keeps their
+        # locks, and the partitions, until those writes are committed
+        self.held: list[tuple[int, int]] = []
         self.partitions_held = False
         self.sink: Sink = (
             self.decide_now
@@ -250,12 +252,21 @@ class InboundSweep:
                     count += 1
                 finally:
                     if self.partitions_held:  # its writes may be under way: hold it
-                        self.held.append(file.id)
+                        self.held.append((file.id, self.decide_now.mark()))
                     else:
                         self.locks.unlock(FILE_LOCKS, file.id)
+                    self._let_go_written()
         finally:
             self._let_go()
         return count
+
+    def _held_ids(self) -> list[int]:
+        return [file_id for file_id, _ in self.held]
+
+    def _let_go_written(self) -> None:
+        """Let go of the held files whose writes are all committed (a few stay held)."""
+        while self.held and self.decide_now.written(self.held[0][1]):
+            self.locks.unlock(FILE_LOCKS, self.held.pop(0)[0])
 
     def _let_go(self) -> None:
         """Once every batch and file end written behind is committed, the files and
@@ -263,7 +274,7 @@ class InboundSweep:
         try:
             self.decide_now.settle()
         finally:
-            for file_id in self.held:
+            for file_id in self._held_ids():
                 self.locks.unlock(FILE_LOCKS, file_id)
             self.held = []
             if self.partitions_held:
@@ -272,25 +283,34 @@ class InboundSweep:
                 self.partitions_held = False
 
     def _next(self, status: str) -> InboundFile | None:
-        """The oldest file in `status` that no other worker holds, locked for this one."""
+        """The oldest file in `status` that no other worker holds, locked for this one. The
+        candidates are looked at a page at a time: the first is usually free, and an inbox
+        of many small files costs a look each, not a read of all that are left."""
+        after = 0
         with self.sessions() as session:
-            query = select(InboundFile).where(InboundFile.status == status)
-            if self.held:  # read already, being written
-                query = query.where(InboundFile.id.notin_(self.held))
-            if status == "ingested":
-                query = query.where(
-                    ~exists().where(
-                        DeliveryQueue.file_id == InboundFile.id,
-                        DeliveryQueue.state == QueueState.PENDING.value,
-                    )
+            while True:
+                query = select(InboundFile.id).where(
+                    InboundFile.status == status, InboundFile.id > after
                 )
-            for file in session.scalars(query.order_by(InboundFile.id)):
-                if self.locks.try_lock(FILE_LOCKS, file.id):
-                    session.refresh(file)
-                    if file.status == status:
-                        return file
-                    self.locks.unlock(FILE_LOCKS, file.id)
-        return None
+                if self.held:  # read already, being written
+                    query = query.where(InboundFile.id.notin_(self._held_ids()))
+                if status == "ingested":
+                    query = query.where(
+                        ~exists().where(
+                            DeliveryQueue.file_id == InboundFile.id,
+                            DeliveryQueue.state == QueueState.PENDING.value,
+                        )
+                    )
+                page = session.scalars(query.order_by(InboundFile.id).limit(NEXT_PAGE)).all()
+                for file_id in page:
+                    if self.locks.try_lock(FILE_LOCKS, file_id):
+                        file = session.get(InboundFile, file_id, populate_existing=True)
+                        if file is not None and file.status == status:
+                            return file
+                        self.locks.unlock(FILE_LOCKS, file_id)
+                if len(page) < NEXT_PAGE:
+                    return None
+                after = page[-1]
 
     def _ingest(self, file: InboundFile) -> None:
         if file.size > self.config.max_file_bytes:
@@ -344,7 +364,7 @@ class InboundSweep:
             earlier = session.scalar(
                 select(InboundFile.id)
                 .where(InboundFile.status == "claimed", InboundFile.id < file.id)
-                .where(InboundFile.id.notin_(self.held))
+                .where(InboundFile.id.notin_(self._held_ids()))
                 .limit(1)
             )
             queued = session.scalar(
