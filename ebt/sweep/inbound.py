@@ -360,19 +360,20 @@ class InboundSweep:
                 for partition in taken:
                     self.locks.unlock(PARTITION_LOCKS, partition)
                 return False
-        with self.sessions() as session:
-            earlier = session.scalar(
-                select(InboundFile.id)
-                .where(InboundFile.status == "claimed", InboundFile.id < file.id)
-                .where(InboundFile.id.notin_(self._held_ids()))
-                .limit(1)
-            )
-            queued = session.scalar(
-                select(DeliveryQueue.id)
-                .where(DeliveryQueue.state == QueueState.PENDING.value)
-                .limit(1)
-            )
-        if earlier is None and queued is None:
+        earlier = (
+            select(InboundFile.id)
+            .where(InboundFile.status == "claimed", InboundFile.id < file.id)
+            .where(InboundFile.id.notin_(self._held_ids()))
+            .limit(1)
+        )
+        queued = (
+            select(DeliveryQueue.id).where(DeliveryQueue.state == QueueState.PENDING.value).limit(1)
+        )
+        with self.sessions() as session:  # both in one round trip
+            first, pending = session.execute(
+                select(earlier.scalar_subquery(), queued.scalar_subquery())
+            ).one()
+        if first is None and pending is None:
             return True
         self._let_go()
         return False

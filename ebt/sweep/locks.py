@@ -31,7 +31,12 @@ class Locks:
 
     def __init__(self, engine: Engine):
         self.shared = engine.dialect.name == "postgresql"
-        self.connection: Connection | None = engine.connect() if self.shared else None
+        # session-level locks need no transaction: autocommit, one round trip a lock
+        self.connection: Connection | None = (
+            engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            if self.shared
+            else None
+        )
 
     def try_lock(self, kind: int, key: int) -> bool:
         if self.connection is None:
@@ -39,7 +44,6 @@ class Locks:
         got = self.connection.execute(
             text("SELECT pg_try_advisory_lock(:kind, :key)"), {"kind": kind, "key": key}
         ).scalar_one()
-        self.connection.commit()
         return bool(got)
 
     def unlock(self, kind: int, key: int) -> None:
@@ -47,13 +51,11 @@ class Locks:
             self.connection.execute(
                 text("SELECT pg_advisory_unlock(:kind, :key)"), {"kind": kind, "key": key}
             )
-            self.connection.commit()
 
     def close(self) -> None:
         """Release every lock this worker holds (a pooled connection outlives `close`)."""
         if self.connection is not None:
             self.connection.execute(text("SELECT pg_advisory_unlock_all()"))
-            self.connection.commit()
             self.connection.close()
             self.connection = None
 
