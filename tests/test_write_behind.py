@@ -5,8 +5,10 @@ a writer's error stops the run and is not lost."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +22,10 @@ import ebt.pipeline.decide as decide
 import ebt.pipeline.intake as intake
 import ebt.sweep.inbound as inbound
 from ebt.cli import main
-from ebt.store.database import make_engine
-from ebt.store.schema import Decision, InboundFile, Interchange
+from ebt.data.market import load_market
+from ebt.pipeline.process import store_registry
+from ebt.store.database import make_engine, session_factory
+from ebt.store.schema import Decision, InboundFile, Interchange, Outbox
 from ebt.store.schema import Transaction as TransactionRow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -167,13 +171,14 @@ def test_a_writers_error_stops_the_writes_after_it_and_the_interval_is_restored(
         time.sleep(0.1)
         raise RuntimeError("could not write batch 1")
 
-    behind.submit(frozenset(), fail)
+    behind.submit(frozenset(), fail, "inbound file 7's end")
     behind.submit(frozenset(), lambda: ran.append("2"))  # queued behind it, not waited for
     other = decide.WriteBehind()  # another sweep's writer in the same process
     other.submit(frozenset(), lambda: None)
     assert sys.getswitchinterval() < interval
-    with pytest.raises(RuntimeError, match="batch 1"):
+    with pytest.raises(RuntimeError, match="batch 1") as raised:
         behind.submit(frozenset(), lambda: ran.append("3"))  # two queued: waits for the first
+    assert "while writing inbound file 7's end" in "".join(raised.value.__notes__)
     behind.close()
     assert ran == []  # batch 2 was not written over the lost batch 1, nor 3 submitted
     assert sys.getswitchinterval() < interval  # the other one still writes
@@ -266,3 +271,89 @@ def test_a_sweep_reads_the_next_file_while_the_one_before_is_written(
     assert any(sum(d < ends[k][1] for d in decides) > 2 + 3 * k for k in range(3))
     # a file is let go once its writes are committed, not all at the end of the sweep
     assert len(holding) == 4 and max(holding) <= 2
+
+
+class _FailingEnd:
+    """A sink whose batches are taken (decided in turn) and whose file end fails, as a
+    writer's error raised at the next submit would; `settled` says whether it was settled."""
+
+    def __init__(self, sink: decide.DecideNow):
+        self.sink = sink
+        self.settled = False
+
+    def take(self, file_id: int, batch: Any, interchanges: dict[str, int]) -> None:
+        self.sink.take(file_id, batch, interchanges)
+
+    def end(self, file_id: int, record: Any) -> None:
+        raise RuntimeError(f"could not write file {file_id}'s batch before its end")
+
+    def settle(self) -> None:
+        self.settled = True
+        self.sink.settle()
+
+
+def test_a_failure_at_a_files_end_settles_the_sink_before_it_is_raised(tmp_path: Path) -> None:
+    """The writer's thread is not left behind (nor the GIL switch interval quick) when the
+    error comes out where the file's end is handed over."""
+    url = f"sqlite:///{tmp_path / 'ebt.db'}"
+    run("load", str(ROOT / "fixtures" / "reference"), "--db", url)
+    engine = make_engine(url)
+    sessions = session_factory(engine)
+    market = load_market(datetime(2026, 11, 20, 9, 30))
+    with sessions() as session:
+        registry = store_registry(session)
+        row = InboundFile(
+            name=TEMPLATE.name,
+            sha256="0" * 64,
+            size=TEMPLATE.stat().st_size,
+            status="received",
+            received_at=market.now,
+        )
+        session.add(row)
+        session.commit()
+        file_id = row.id
+    sink = _FailingEnd(decide.DecideNow(sessions, market, decide.DecideSummary(), behind=False))
+    taking = intake.Intake(sessions, market, intake.Terms(channel=None, registry=registry), sink)
+    try:
+        with TEMPLATE.open("rb") as source, pytest.raises(RuntimeError, match="its end"):
+            taking.run(file_id, TEMPLATE.name, source, state="processed")
+    finally:
+        engine.dispose()
+    assert sink.settled
+
+
+def test_a_file_set_aside_is_answered_after_the_files_before_it(
+    postgres_schemas: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    slow_writer: dict[str, list[float]],
+) -> None:
+    """A file that cannot be read is rejected (TA1) only once the answers of the file before
+    it, still being written behind, are committed: the outbox's order, and so the outbound
+    files', does not depend on the writer's timing."""
+    monkeypatch.setattr(intake, "BATCH", 2)
+    write_config(tmp_path)
+    inbound_folder = tmp_path / "ces" / "inbound"
+    inbox_file(inbound_folder / "enroll-0.x12", range(1, 6), control=800)
+    (inbound_folder / "enroll-1.x12").write_text("this is not an interchange\n")
+    for age, name in enumerate(["enroll-0.x12", "enroll-1.x12"]):
+        os.utime(inbound_folder / name, (1_700_000_000 + age, 1_700_000_000 + age))
+    name, url = postgres_schemas.create()
+    try:
+        sweep_support.build_store(url, 5)
+        where = ["--config", str(tmp_path / "partners.toml"), "--db", url]
+        command = ["--today", sweep_support.TODAY, "sweep", "inbound", *where]
+        said = CliRunner().invoke(main, command)
+        assert said.exit_code == 1 and "1 file(s) to error/: enroll-1.x12" in said.stdout
+        engine = make_engine(url)
+        try:
+            with engine.connect() as db:
+                ordered = db.scalars(select(Outbox.kind).order_by(Outbox.id))
+                kinds = [kind.split(":")[0] for kind in ordered]
+        finally:
+            engine.dispose()
+    finally:
+        postgres_schemas.drop(name)
+    assert slow_writer["write"]  # the good file's batches were written behind
+    assert kinds.count("reject") == 1 and "ack" in kinds
+    assert kinds[-1] == "reject"  # after the first file's 814 answers and its 997

@@ -131,16 +131,17 @@ class DecideNow:
             behind.wait()  # what this batch reads, the one being written changes
         with self.sessions() as session:
             writes = self.deciding.decided(session, file_id, batch, interchanges)
-        behind.submit(touches, lambda: self._write(file_id, batch, writes))
+        what = f"inbound file {file_id}'s sets through {batch[-1].position}"
+        behind.submit(touches, lambda: self._write(file_id, batch, writes), what)
 
-    def end(self, record: Callable[[Session], None]) -> None:
+    def end(self, file_id: int, record: Callable[[Session], None]) -> None:
         """Record the file's end after its last batch: on PostgreSQL behind it, in the
         writer's thread, while the next file is read."""
         if self.behind is None:
             with self.sessions() as session:
                 record(session)
             return
-        self.behind.submit(frozenset(), lambda: self._end(record))
+        self.behind.submit(frozenset(), lambda: self._end(record), f"inbound file {file_id}'s end")
 
     def mark(self) -> int:
         """A mark of what was taken and ended so far (`written` says when it is committed)."""
@@ -197,15 +198,17 @@ class WriteBehind:
         """Whether a write not yet done touches any of `touches`."""
         return any(not written.isdisjoint(touches) for _, written in self.pending)
 
-    def submit(self, touches: frozenset[str], write: Callable[[], None]) -> None:
+    def submit(
+        self, touches: frozenset[str], write: Callable[[], None], what: str = "a batch"
+    ) -> None:
         """Queue `write` behind those submitted before (waiting while `depth` are; the
-        error of one that failed is raised here)."""
+        error of one that failed is raised here, with a note of `what` it was writing)."""
         while len(self.pending) >= self.depth:
             self._oldest()
         if self.pool is None:
             self.pool = ThreadPoolExecutor(1, thread_name_prefix="ebt-write-behind")
             switching.quicken()
-        self.pending.append((self.pool.submit(self._guarded, write), touches))
+        self.pending.append((self.pool.submit(self._guarded, write, what), touches))
         self.submitted += 1
 
     def wait(self) -> None:
@@ -229,13 +232,14 @@ class WriteBehind:
         future, _ = self.pending.popleft()
         future.result()
 
-    def _guarded(self, write: Callable[[], None]) -> None:
+    def _guarded(self, write: Callable[[], None], what: str) -> None:
         if self.failed:
             return  # one before it failed: its error stops the run
         try:
             write()
-        except BaseException:
+        except BaseException as error:
             self.failed = True
+            error.add_note(f"(raised while writing {what}, behind the reading)")
             raise
         self.done += 1
 
@@ -253,7 +257,8 @@ class Enqueue:
         self.partitions = partitions
         self.queued = queued  # told how many sets each batch put on the queue
 
-    def end(self, record: Callable[[Session], None]) -> None:
+    def end(self, file_id: int, record: Callable[[Session], None]) -> None:
+        del file_id
         with self.sessions() as session:
             record(session)
 

@@ -86,7 +86,7 @@ class Sink(Protocol):
         by `settle`."""
         ...
 
-    def end(self, record: Callable[[Session], None]) -> None:
+    def end(self, file_id: int, record: Callable[[Session], None]) -> None:
         """Run `record` (the file's end: it commits its own transaction) after every batch
         taken is committed; before returning, or at the latest by `settle`."""
         ...
@@ -143,10 +143,10 @@ class Intake:
             if counted is not None:
                 counted.tell_progress()
             run.flush()
+            return run.finish(state, unreadable)
         except BaseException:
             self.sink.settle()  # what was taken is committed (or its error raised) first
             raise
-        return run.finish(state, unreadable)
 
 
 class _Counted(io.RawIOBase):
@@ -367,7 +367,7 @@ class _Run:
         summary.problems = [f"{f.code}: {f.message}" for f in self.findings]
         if summary.interchanges == 0 and not unreadable:
             return summary
-        self.intake.sink.end(lambda session: self.end(session, state))
+        self.intake.sink.end(self.file_id, lambda session: self.end(session, state))
         return summary
 
     def end(self, session: Session, state: str) -> None:

@@ -386,7 +386,10 @@ class InboundSweep:
         return moved if not path.exists() and moved.exists() else path
 
     def _error(self, file: InboundFile, reasons: list[str]) -> None:
-        """Set the file aside in error/ with a report, and reject it to its sender (TA1)."""
+        """Set the file aside in error/ with a report, and reject it to its sender (TA1).
+        What earlier files left being written is committed first, so that the rejection
+        follows their answers in the outbox whatever the timing."""
+        self._let_go()
         source = self._locate(file)
         target = self.config.error / source.name
         partner = self.config.partner(file.partner or "")
