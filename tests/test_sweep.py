@@ -13,7 +13,7 @@ from sweep_support import sets_in, write_config
 
 from ebt.cli import main
 from ebt.store.database import make_engine, session_factory
-from ebt.store.schema import FindingRow, OutboundFile, Transaction
+from ebt.store.schema import FindingRow, InboundFile, OutboundFile, Outbox, Transaction
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = ROOT / "fixtures" / "x12" / "good"
@@ -262,3 +262,28 @@ def test_an_overdue_997_work_item_closes_by_itself_when_the_997_arrives(
     assert "closed by itself: the 997 for group GE" in item["resolution"]
     assert "late-ack.x12" in item["resolution"]
     assert json.loads(run("workitems", "--db", store_url, "--format", "json"))["work_items"] == []
+
+
+def test_ebt_process_of_a_swept_file_does_nothing_again(tmp_path: Path) -> None:
+    """The bytes a sweep took are not taken again by `ebt process`: no second 997 for the
+    partner, no second findings, and the file stays archived (a reprocessing is the way)."""
+    url = f"sqlite:///{tmp_path / 'ebt.db'}"
+    config = setup(tmp_path, url)
+    deliver(tmp_path, "814-enrollment-request.x12")
+    sweep(config, url)
+    (swept,) = (tmp_path / "archive").rglob("814-enrollment-request.x12")
+
+    def state() -> tuple[list[str], int, list[str]]:
+        with session_factory(make_engine(url))() as session:
+            return (
+                sorted(session.scalars(select(Outbox.kind))),
+                len(session.scalars(select(FindingRow)).all()),
+                list(session.scalars(select(InboundFile.status))),
+            )
+
+    before = state()
+    assert before[2] == ["archived"] and any(k.startswith("ack:") for k in before[0])
+    said = run("--today", TODAY, "process", str(swept), "--db", url, "--out", str(tmp_path / "o"))
+    assert "already taken by a sweep (archived;" in said and "ebt reprocess 1 " in said
+    assert state() == before
+    assert not list((tmp_path / "o").glob("*.x12"))

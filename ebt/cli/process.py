@@ -21,7 +21,13 @@ from ebt.pipeline.process import Processor, RunSummary, UnknownSenderError
 
 def _line(summary: RunSummary) -> str:
     if summary.duplicate:
-        return f"{summary.file}: already processed (same bytes); nothing done again"
+        file_id, state = summary.known or (0, "processed")
+        if state == "processed":
+            return f"{summary.file}: already processed (same bytes); nothing done again"
+        return (
+            f"{summary.file}: already taken by a sweep ({state}; same bytes); nothing done "
+            f"again. To take it again on purpose: ebt reprocess {file_id} --reason '...'"
+        )
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(summary.outcomes.items())) or "none"
     rejects = default_catalogue().counted("reject", summary.rejects)
     parts = [f"{summary.file}: {summary.transactions} transaction(s) ({outcomes})"]

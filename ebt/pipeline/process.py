@@ -1,8 +1,9 @@
 """`ebt process`: an inbound file given on the command line through the one pipeline.
 
-The file is recorded with its hash (a file already processed is not processed again); the
-intake reads it once, deciding every batch as it goes (`DecideNow`), each batch's state,
-decisions and answers committed together; at the end its findings and the 997s it is owed.
+The file is recorded with its hash (a file already processed, or taken by a sweep, is not
+processed again: its 997 would go to the partner twice); the intake reads it once, deciding
+every batch as it goes (`DecideNow`), each batch's state, decisions and answers committed
+together; at the end its findings and the 997s it is owed.
 A crash is recovered by running the same file again: what was committed is skipped. Whose
 file it is comes from `--from DUNS`, else from each interchange's ISA06 (`ebt.channel`).
 """
@@ -32,6 +33,7 @@ class RunSummary:
 
     file: str
     duplicate: bool = False
+    known: tuple[int, str] | None = None  # a duplicate's (id, state): processed, archived...
     resumed: bool = False
     transactions: int = 0
     skipped: int = 0  # decided before (an earlier, interrupted run, or a sweep): skipped
@@ -107,8 +109,8 @@ class Processor:
         channel = self.terms.channel
         with self.sessions() as session:
             known = session.scalar(select(InboundFile).where(InboundFile.sha256 == digest))
-            if known is not None and known.status == "processed":
-                summary.duplicate = True
+            if known is not None and known.status != "received":  # processed, or swept
+                summary.duplicate, summary.known = True, (known.id, known.status)
                 return summary
             if known is None:
                 known = InboundFile(
