@@ -96,3 +96,26 @@ def test_a_look_for_the_next_file_loads_that_file_not_the_whole_inbox(
         event.remove(InboundFile, "load", load)
     assert [file.id for file in taken if file is not None] == [1, 2, 3]
     assert loaded == [1, 2, 3]  # each look loads the file it takes, and no other
+
+
+def test_a_look_for_the_next_file_reads_the_status_index(claimed: inbound.InboundSweep) -> None:
+    """Not a scan of every file ever received (years of archived ones) for each look."""
+    claimed.locks = OthersHold(set())  # type: ignore[assignment]
+    engine = claimed.sessions.kw["bind"]
+    looks: list[tuple[str, Any]] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, *rest: Any) -> None:
+        if "FROM inbound_files" in statement and "LIMIT" in statement:
+            looks.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert claimed._next("claimed") is not None
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert looks
+    with engine.connect() as db:
+        for statement, parameters in looks:
+            plan = db.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+            details = " ".join(str(row[-1]) for row in plan)
+            assert "ix_inbound_files_status_id" in details, details

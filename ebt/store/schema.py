@@ -50,7 +50,7 @@ __all__ = [
     "ServiceRole",
 ]
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -185,10 +185,12 @@ class Process(Base):
 
 class InboundFile(Base):
     __tablename__ = "inbound_files"
-    # the console's ledger: newest first, for everyone and for one partner
+    # the console's ledger: newest first, for everyone and for one partner; the sweeps'
+    # next file in a state (claimed, ingested) among the years of archived ones
     __table_args__ = (
         Index("ix_inbound_files_received_at", "received_at"),
         Index("ix_inbound_files_partner_id", "partner", "id"),
+        Index("ix_inbound_files_status_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
