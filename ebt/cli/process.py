@@ -20,8 +20,8 @@ from ebt.pipeline.process import Processor, RunSummary, UnknownSenderError
 
 
 def _line(summary: RunSummary) -> str:
-    if summary.duplicate:
-        file_id, state = summary.known or (0, "processed")
+    if summary.known is not None:
+        file_id, state = summary.known
         if state == "processed":
             return f"{summary.file}: already processed (same bytes); nothing done again"
         return (

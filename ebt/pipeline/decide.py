@@ -138,8 +138,7 @@ class DecideNow:
         """Record the file's end after its last batch: on PostgreSQL behind it, in the
         writer's thread, while the next file is read."""
         if self.behind is None:
-            with self.sessions() as session:
-                record(session)
+            self._end(record)
             return
         self.behind.submit(frozenset(), lambda: self._end(record), f"inbound file {file_id}'s end")
 

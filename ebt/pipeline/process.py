@@ -32,16 +32,20 @@ class RunSummary:
     """What one `process` run did with a file."""
 
     file: str
-    duplicate: bool = False
-    known: tuple[int, str] | None = None  # a duplicate's (id, state): processed, archived...
+    known: tuple[int, str] | None = None  # the same bytes received before: (id, state)
     resumed: bool = False
     transactions: int = 0
-    skipped: int = 0  # decided before (an earlier, interrupted run, or a sweep): skipped
+    skipped: int = 0  # decided before (an earlier, interrupted run): skipped
     syntax_errors: int = 0
     refused: list[str] = field(default_factory=list)  # interchanges and groups, why
     outcomes: dict[str, int] = field(default_factory=dict)
     rejects: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # errors in the file's bytes or envelopes
+
+    @property
+    def duplicate(self) -> bool:
+        """Processed before, or taken by a sweep: nothing was done again."""
+        return self.known is not None
 
 
 class UnknownSenderError(LookupError):
@@ -110,7 +114,7 @@ class Processor:
         with self.sessions() as session:
             known = session.scalar(select(InboundFile).where(InboundFile.sha256 == digest))
             if known is not None and known.status != "received":  # processed, or swept
-                summary.duplicate, summary.known = True, (known.id, known.status)
+                summary.known = (known.id, known.status)
                 return summary
             if known is None:
                 known = InboundFile(

@@ -348,18 +348,8 @@ class InboundSweep:
         goes through the queue."""
         if self.sink is self.decide_now:
             return True
-        if not self.partitions_held:
-            taken = []
-            for partition in range(PARTITIONS):
-                if not self.locks.try_lock(PARTITION_LOCKS, partition):
-                    break
-                taken.append(partition)
-            else:
-                self.partitions_held = True
-            if not self.partitions_held:
-                for partition in taken:
-                    self.locks.unlock(PARTITION_LOCKS, partition)
-                return False
+        if not self.partitions_held and not self._hold_partitions():
+            return False
         earlier = (
             select(InboundFile.id)
             .where(InboundFile.status == "claimed", InboundFile.id < file.id)
@@ -377,6 +367,18 @@ class InboundSweep:
             return True
         self._let_go()
         return False
+
+    def _hold_partitions(self) -> bool:
+        """Every partition for this worker, or none (another worker decides some)."""
+        taken: list[int] = []
+        for partition in range(PARTITIONS):
+            if not self.locks.try_lock(PARTITION_LOCKS, partition):
+                for held in taken:
+                    self.locks.unlock(PARTITION_LOCKS, held)
+                return False
+            taken.append(partition)
+        self.partitions_held = True
+        return True
 
     def _locate(self, file: InboundFile) -> Path:
         """Where the claimed file is now: work/, or error/ when a run died moving it."""
